@@ -1,0 +1,1 @@
+//! Reading and writing spin rasters and model files.

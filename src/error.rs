@@ -1,0 +1,98 @@
+//! One error type for the whole library.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in spinfer, one variant per kind of failure.
+///
+/// [`Error::is_bad_input`] tells a caller (the `spinfer` command) whether the user can fix it
+/// by changing what they typed or fed in.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A data or model file could not be parsed.
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Parse {
+        /// The file being read.
+        file: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column (token number for rasters, character for JSON).
+        column: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// Two objects that must agree in size do not.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A setting outside its allowed range.
+    #[error("invalid setting {name} = {value}: must be {allowed}")]
+    InvalidSetting {
+        /// The setting's name, as the user spells it.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The allowed range, in words.
+        allowed: String,
+    },
+    /// Exact enumeration was asked for a model too large to enumerate.
+    #[error(
+        "exact enumeration needs N <= {max} spins, the model has {n}; use a Monte Carlo sampler"
+    )]
+    TooManySpins {
+        /// Number of spins of the model.
+        n: usize,
+        /// The largest N that is enumerated.
+        max: usize,
+    },
+    /// Parameters or gradient became NaN or infinite during learning.
+    #[error(
+        "{what} became non-finite at iteration {iteration}; try a smaller learning rate (--lr)"
+    )]
+    NonFinite {
+        /// The iteration at which it happened.
+        iteration: usize,
+        /// "gradient" or "parameters".
+        what: &'static str,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// True for errors caused by what the user typed or fed in (exit code 2 in the command).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Parse { .. }
+                | Error::Shape(_)
+                | Error::InvalidSetting { .. }
+                | Error::TooManySpins { .. }
+        )
+    }
+
+    /// Builds an [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Builds an [`Error::InvalidSetting`].
+    pub fn setting(name: &'static str, value: impl ToString, allowed: impl Into<String>) -> Self {
+        Error::InvalidSetting {
+            name,
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

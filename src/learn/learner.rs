@@ -1,0 +1,240 @@
+//! The learner: gradient ascent on the log-likelihood, any model, sampler and optimiser.
+
+use std::time::Instant;
+
+use nalgebra::DVector;
+
+use super::{Control, History, LearnSettings, Observer, Record};
+use crate::{
+    model::Energy, optim::Optimizer, raster::Raster, sample::Sampler, Error, Real, Result,
+    Statistics,
+};
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The gradient tolerance was reached.
+    Converged,
+    /// The iteration budget was used up.
+    MaxIterations,
+    /// An observer asked to stop.
+    Stopped,
+}
+
+/// Boltzmann learning: θ ← step(θ, ⟨φ⟩_data − ⟨φ⟩_θ).
+///
+/// The data statistics are computed once; each iteration asks the sampler for the model
+/// statistics, projects the gradient onto the model's constraints, takes an optimiser step,
+/// and re-imposes the constraints. The same loop fits the equilibrium model (Monte Carlo or
+/// exact model side), the kinetic model (exact conditional model side) and any model written
+/// against the traits.
+pub struct Learner<T, M, S, X, O>
+where
+    T: Real,
+    M: Energy<T>,
+    S: Statistics<T>,
+    X: Sampler<T, M>,
+    O: Optimizer<T>,
+{
+    model: M,
+    stats: S,
+    sampler: X,
+    optimizer: O,
+    opt_state: O::State,
+    data_stats: DVector<T>,
+    iteration: usize,
+    history: History,
+    seconds_before: f64,
+}
+
+impl<T, M, S, X, O> Learner<T, M, S, X, O>
+where
+    T: Real,
+    M: Energy<T>,
+    S: Statistics<T>,
+    X: Sampler<T, M>,
+    O: Optimizer<T>,
+{
+    /// A learner for `data`, starting from `model`'s current parameters.
+    pub fn new(model: M, stats: S, sampler: X, optimizer: O, data: &Raster) -> Result<Self> {
+        if data.n_spins() != model.n_spins() {
+            return Err(Error::Shape(format!(
+                "the data has {} spins, the model {}",
+                data.n_spins(),
+                model.n_spins()
+            )));
+        }
+        let data_stats = stats.average(data);
+        Self::from_data_statistics(model, stats, sampler, optimizer, data_stats)
+    }
+
+    /// A learner from precomputed data statistics ⟨φ⟩_data.
+    pub fn from_data_statistics(
+        model: M,
+        stats: S,
+        sampler: X,
+        optimizer: O,
+        data_stats: DVector<T>,
+    ) -> Result<Self> {
+        optimizer.check()?;
+        let dim = model.params().len();
+        if stats.dim() != dim || data_stats.len() != dim {
+            return Err(Error::Shape(format!(
+                "the model has {dim} parameters but {} statistics ({} data values)",
+                stats.dim(),
+                data_stats.len()
+            )));
+        }
+        Ok(Learner {
+            opt_state: optimizer.init(dim),
+            model,
+            stats,
+            sampler,
+            optimizer,
+            data_stats,
+            iteration: 0,
+            history: History::default(),
+            seconds_before: 0.0,
+        })
+    }
+
+    /// The model at the current parameters.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// The model, consuming the learner.
+    pub fn into_model(self) -> M {
+        self.model
+    }
+
+    /// The sampler (chains, for checkpoints or fresh samples).
+    pub fn sampler(&self) -> &X {
+        &self.sampler
+    }
+
+    /// Mutable access to the sampler.
+    pub fn sampler_mut(&mut self) -> &mut X {
+        &mut self.sampler
+    }
+
+    /// ⟨φ⟩_data.
+    pub fn data_statistics(&self) -> &DVector<T> {
+        &self.data_stats
+    }
+
+    /// Records so far.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Iterations done.
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    /// The optimiser's state.
+    pub fn optimizer_state(&self) -> &O::State {
+        &self.opt_state
+    }
+
+    /// Restores a saved position: iteration count, parameters, optimiser state and history.
+    /// The sampler's state is restored through [`Learner::sampler_mut`].
+    pub fn restore(
+        &mut self,
+        iteration: usize,
+        params: &DVector<T>,
+        opt_state: O::State,
+        history: History,
+    ) -> Result<()> {
+        if params.len() != self.model.params().len() {
+            return Err(Error::Shape(format!(
+                "saved parameters have {} entries, the model {}",
+                params.len(),
+                self.model.params().len()
+            )));
+        }
+        self.model.set_params(params);
+        self.opt_state = opt_state;
+        self.iteration = iteration;
+        self.seconds_before = history.records.last().map_or(0.0, |r| r.seconds);
+        self.history = history;
+        Ok(())
+    }
+
+    /// The gradient ∇L = ⟨φ⟩_data − ⟨φ⟩_θ at the current parameters, projected on the model's
+    /// constraints, with the log-likelihood per observation θ·⟨φ⟩_data − A(θ) when known.
+    pub fn gradient(&mut self) -> Result<(DVector<T>, Option<f64>)> {
+        let averages = self.sampler.averages(&self.model, &self.stats)?;
+        let mut gradient = &self.data_stats - &averages.stats;
+        self.model.project_gradient(&mut gradient);
+        let log_likelihood = averages
+            .log_partition
+            .map(|a| self.model.params().dot(&self.data_stats).as_f64() - a);
+        Ok((gradient, log_likelihood))
+    }
+
+    /// One iteration: gradient, record, step, constraints. Parameters that would become
+    /// non-finite are not kept: the model stays at the last finite point and an
+    /// [`Error::NonFinite`] names the iteration.
+    pub fn step(&mut self, started: Instant) -> Result<Record> {
+        let (gradient, log_likelihood) = self.gradient()?;
+        if gradient.iter().any(|g| !g.is_finite()) {
+            return Err(Error::NonFinite {
+                iteration: self.iteration,
+                what: "gradient",
+            });
+        }
+        let record = Record {
+            iteration: self.iteration,
+            max_gradient: self
+                .model
+                .groups()
+                .into_iter()
+                .map(|g| {
+                    let max = gradient.as_slice()[g.range]
+                        .iter()
+                        .fold(0.0f64, |m, v| m.max(v.as_f64().abs()));
+                    (g.name.to_string(), max)
+                })
+                .collect(),
+            log_likelihood,
+            seconds: self.seconds_before + started.elapsed().as_secs_f64(),
+        };
+        let previous = self.model.params().clone();
+        self.optimizer
+            .step(self.model.params_mut(), &gradient, &mut self.opt_state);
+        self.model.project();
+        if self.model.params().iter().any(|p| !p.is_finite()) {
+            self.model.set_params(&previous);
+            return Err(Error::NonFinite {
+                iteration: self.iteration,
+                what: "parameters",
+            });
+        }
+        self.iteration += 1;
+        self.history.records.push(record.clone());
+        Ok(record)
+    }
+
+    /// Iterates until the gradient tolerance, the iteration budget, or an observer's stop.
+    pub fn run<B: Observer<T> + ?Sized>(
+        &mut self,
+        settings: &LearnSettings,
+        observer: &mut B,
+    ) -> Result<Outcome> {
+        settings.check()?;
+        let started = Instant::now();
+        while self.iteration < settings.max_iters {
+            let record = self.step(started)?;
+            let control = observer.observe(&record, self.model.params());
+            if record.max_abs_gradient() < settings.grad_tol {
+                return Ok(Outcome::Converged);
+            }
+            if control == Control::Stop {
+                return Ok(Outcome::Stopped);
+            }
+        }
+        Ok(Outcome::MaxIterations)
+    }
+}

@@ -1,0 +1,11 @@
+//! The learning loop: one [`Learner`] drives any model through the four traits.
+
+pub mod history;
+pub mod learner;
+pub mod observer;
+pub mod settings;
+
+pub use history::{History, Record};
+pub use learner::{Learner, Outcome};
+pub use observer::{Control, NoObserver, Observer};
+pub use settings::LearnSettings;

@@ -1,0 +1,229 @@
+//! The kinetic Ising model with parallel Glauber dynamics.
+
+use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView};
+use rand::Rng;
+use rand_distr::{Distribution, Normal};
+
+use super::{Energy, ParamGroup};
+use crate::{Error, Real, Result};
+
+/// Structural options of a kinetic model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KineticOptions {
+    /// Constrain J to be symmetric (learning ascends along the symmetric part of the gradient).
+    pub symmetric: bool,
+    /// Allow self-couplings J_ii (zero otherwise).
+    pub self_couplings: bool,
+}
+
+/// Kinetic Ising model: P(s(t+1) | s(t)) = Π_i exp(s_i(t+1) θ_i(t)) / 2cosh θ_i(t) with
+/// θ_i(t) = h_i + Σ_j J_ij s_j(t).
+///
+/// J_ij is the effect of spin j at time t on spin i at time t+1 and need not be symmetric.
+/// Parameters θ = (h_1..h_N, J in column-major order), so entry (i, j) of J sits at
+/// N + i + N·j and θ · φ = Σ_i s_i(t+1) θ_i(t) with φ the [`crate::TransitionStatistics`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct KineticIsing<T: Real> {
+    n: usize,
+    params: DVector<T>,
+    options: KineticOptions,
+}
+
+impl<T: Real> KineticIsing<T> {
+    /// All parameters zero.
+    pub fn zeros(n: usize, options: KineticOptions) -> Self {
+        KineticIsing {
+            n,
+            params: DVector::zeros(n + n * n),
+            options,
+        }
+    }
+
+    /// A model from fields and couplings. J must be N × N; it must be symmetric when
+    /// `options.symmetric` and have a zero diagonal unless `options.self_couplings`.
+    pub fn new(h: DVector<T>, j: DMatrix<T>, options: KineticOptions) -> Result<Self> {
+        let n = h.len();
+        if j.nrows() != n || j.ncols() != n {
+            return Err(Error::Shape(format!(
+                "J is {}x{} but h has {n} entries",
+                j.nrows(),
+                j.ncols()
+            )));
+        }
+        for i in 0..n {
+            if !options.self_couplings && j[(i, i)] != T::zero() {
+                return Err(Error::Shape(format!(
+                    "J[{i}][{i}] = {} but self-couplings are off",
+                    j[(i, i)]
+                )));
+            }
+            for k in 0..n {
+                let (a, b) = (j[(i, k)], j[(k, i)]);
+                if options.symmetric && (a - b).abs() > T::cast(1e-6) * a.abs().max(T::one()) {
+                    return Err(Error::Shape(format!(
+                        "J is not symmetric: J[{i}][{k}] = {a} but J[{k}][{i}] = {b}"
+                    )));
+                }
+            }
+        }
+        let mut model = KineticIsing::zeros(n, options);
+        model.params.rows_mut(0, n).copy_from(&h);
+        model
+            .params
+            .rows_mut(n, n * n)
+            .copy_from_slice(j.as_slice());
+        model.project();
+        Ok(model)
+    }
+
+    /// A random model with h_i ~ N(0, h_std²) and J_ij ~ N(0, j_std²) (symmetrised as
+    /// (J + Jᵀ)/√2 entry-wise, which keeps the variance, when `options.symmetric`).
+    pub fn random<R: Rng + ?Sized>(
+        n: usize,
+        h_std: f64,
+        j_std: f64,
+        options: KineticOptions,
+        rng: &mut R,
+    ) -> Self {
+        let h = Normal::new(0.0, h_std.max(0.0)).expect("finite std");
+        let jd = Normal::new(0.0, j_std.max(0.0)).expect("finite std");
+        let mut model = KineticIsing::zeros(n, options);
+        for i in 0..n {
+            model.params[i] = T::cast(h.sample(rng));
+        }
+        for k in 0..n * n {
+            model.params[n + k] = T::cast(jd.sample(rng));
+        }
+        if options.symmetric {
+            let j = model.couplings().clone_owned();
+            let sym = (&j + j.transpose()) * T::cast(std::f64::consts::FRAC_1_SQRT_2);
+            model
+                .params
+                .rows_mut(n, n * n)
+                .copy_from_slice(sym.as_slice());
+        }
+        model.project();
+        model
+    }
+
+    /// The study's planted model: h_i, J_ij ~ N(0, 1/N).
+    pub fn planted<R: Rng + ?Sized>(n: usize, options: KineticOptions, rng: &mut R) -> Self {
+        let std = (1.0 / n.max(1) as f64).sqrt();
+        KineticIsing::random(n, std, std, options, rng)
+    }
+
+    /// Structural options.
+    pub fn options(&self) -> KineticOptions {
+        self.options
+    }
+
+    /// The fields h.
+    pub fn fields(&self) -> DVectorView<'_, T> {
+        self.params.rows(0, self.n)
+    }
+
+    /// The coupling matrix J (row i: the inputs of spin i).
+    pub fn couplings(&self) -> DMatrixView<'_, T> {
+        DMatrixView::from_slice(&self.params.as_slice()[self.n..], self.n, self.n)
+    }
+
+    fn project_matrix(&self, j: &mut [T]) {
+        let n = self.n;
+        if self.options.symmetric {
+            let half = T::cast(0.5);
+            for a in 0..n {
+                for b in a + 1..n {
+                    let avg = half * (j[a + n * b] + j[b + n * a]);
+                    j[a + n * b] = avg;
+                    j[b + n * a] = avg;
+                }
+            }
+        }
+        if !self.options.self_couplings {
+            for a in 0..n {
+                j[a + n * a] = T::zero();
+            }
+        }
+    }
+}
+
+impl<T: Real> Energy<T> for KineticIsing<T> {
+    fn n_spins(&self) -> usize {
+        self.n
+    }
+
+    fn params(&self) -> &DVector<T> {
+        &self.params
+    }
+
+    fn params_mut(&mut self) -> &mut DVector<T> {
+        &mut self.params
+    }
+
+    /// Symmetrises J when the model is symmetric; zeroes its diagonal without self-couplings.
+    fn project(&mut self) {
+        let n = self.n;
+        let mut j = self.params.as_slice()[n..].to_vec();
+        self.project_matrix(&mut j);
+        self.params.as_mut_slice()[n..].copy_from_slice(&j);
+    }
+
+    /// The symmetric part (G + Gᵀ)/2 of the J gradient for a symmetric model; a zero diagonal
+    /// without self-couplings.
+    fn project_gradient(&self, gradient: &mut DVector<T>) {
+        let n = self.n;
+        let mut g = gradient.as_slice()[n..].to_vec();
+        self.project_matrix(&mut g);
+        gradient.as_mut_slice()[n..].copy_from_slice(&g);
+    }
+
+    fn groups(&self) -> Vec<ParamGroup> {
+        vec![
+            ParamGroup {
+                name: "h",
+                range: 0..self.n,
+            },
+            ParamGroup {
+                name: "J",
+                range: self.n..self.params.len(),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn planted_symmetric_models_are_symmetric_with_zero_diagonal() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let opts = KineticOptions {
+            symmetric: true,
+            self_couplings: false,
+        };
+        let m: KineticIsing<f64> = KineticIsing::planted(6, opts, &mut rng);
+        let j = m.couplings();
+        for a in 0..6 {
+            assert_eq!(j[(a, a)], 0.0);
+            for b in 0..6 {
+                assert_eq!(j[(a, b)], j[(b, a)]);
+            }
+        }
+    }
+
+    #[test]
+    fn self_couplings_are_rejected_unless_enabled() {
+        let h = DVector::<f64>::zeros(2);
+        let j = DMatrix::from_row_slice(2, 2, &[0.3, 0.0, 0.0, 0.0]);
+        let err = KineticIsing::new(h.clone(), j.clone(), KineticOptions::default()).unwrap_err();
+        assert!(matches!(err, Error::Shape(_)));
+        let opts = KineticOptions {
+            self_couplings: true,
+            ..Default::default()
+        };
+        assert!(KineticIsing::new(h, j, opts).is_ok());
+    }
+}

@@ -1,0 +1,113 @@
+//! Models: the [`Energy`] trait (flat parameters with constraints) and [`FlipEnergy`]
+//! (configuration energies with cheap single-spin flips, for Monte Carlo and enumeration).
+
+pub mod ising;
+pub mod kinetic;
+
+pub use ising::Ising;
+pub use kinetic::{KineticIsing, KineticOptions};
+
+use std::ops::Range;
+
+use nalgebra::DVector;
+
+use crate::{raster::Spin, Real};
+
+/// A named block of parameters (for example "h" or "J"), used for per-block reports
+/// (max |gradient| of h and of J) and per-block penalties.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamGroup {
+    /// Short name: "h", "J", ...
+    pub name: &'static str,
+    /// Indices of the block in the flat parameter vector.
+    pub range: Range<usize>,
+}
+
+/// A spin model with its parameters θ in one flat vector, so every optimiser works on every
+/// model.
+///
+/// The learning loop assumes an exponential family in θ: the log-likelihood of data D is
+/// L(θ) = θ · φ̄_D − A(θ), where φ̄_D is the data average of the model's sufficient
+/// statistics (its [`crate::Statistics`]) and A the log-partition (log Z for an equilibrium
+/// model, ⟨Σ_i log 2cosh θ_i(t)⟩_t for the kinetic one). Then ∇L = φ̄_D − ⟨φ⟩_θ.
+pub trait Energy<T: Real>: Clone + Send + Sync {
+    /// Number of spins N.
+    fn n_spins(&self) -> usize;
+
+    /// The flat parameter vector θ.
+    fn params(&self) -> &DVector<T>;
+
+    /// Mutable access to θ. Call [`Energy::project`] after changing it.
+    fn params_mut(&mut self) -> &mut DVector<T>;
+
+    /// Re-imposes the model's constraints on θ (symmetry, zero diagonal, ...) and refreshes
+    /// any cache derived from θ. Called by the loop after every step.
+    fn project(&mut self);
+
+    /// Projects a gradient onto the allowed directions (for example its symmetric part for a
+    /// symmetric coupling matrix). The default leaves it unchanged.
+    fn project_gradient(&self, _gradient: &mut DVector<T>) {}
+
+    /// The parameter blocks, in order, covering 0..θ.len().
+    fn groups(&self) -> Vec<ParamGroup>;
+
+    /// Replaces θ and re-imposes the constraints.
+    fn set_params(&mut self, params: &DVector<T>) {
+        self.params_mut().copy_from(params);
+        self.project();
+    }
+}
+
+/// An equilibrium model P(s) = exp(−E(s)) / Z over configurations s ∈ {−1, +1}^N whose energy
+/// change under a single flip is cheap, given a cache of local quantities (for the Ising
+/// model, the local fields f_i = h_i + Σ_j J_ij s_j).
+///
+/// Metropolis, Gibbs and exact enumeration need only this.
+pub trait FlipEnergy<T: Real>: Energy<T> {
+    /// What a chain keeps between flips to make [`FlipEnergy::flip_delta`] O(1).
+    type Local: Clone + Send + Sync;
+
+    /// The energy E(s) = −θ · φ(s).
+    fn energy(&self, s: &[Spin]) -> T;
+
+    /// Builds the cache for configuration `s`.
+    fn local(&self, s: &[Spin]) -> Self::Local;
+
+    /// E(s with s_i flipped) − E(s).
+    fn flip_delta(&self, s: &[Spin], local: &Self::Local, i: usize) -> T;
+
+    /// Flips s_i and updates the cache.
+    fn flip(&self, s: &mut [Spin], local: &mut Self::Local, i: usize);
+}
+
+/// Index of the pair (i, j), i < j, in the row-major upper triangle of an N × N matrix:
+/// (0,1), (0,2), …, (0,N−1), (1,2), …
+#[inline]
+pub fn pair_index(n: usize, i: usize, j: usize) -> usize {
+    debug_assert!(i < j && j < n);
+    i * (2 * n - i - 1) / 2 + (j - i - 1)
+}
+
+/// Number of pairs i < j among N spins.
+#[inline]
+pub fn n_pairs(n: usize) -> usize {
+    n * n.saturating_sub(1) / 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_index_enumerates_the_upper_triangle_in_order() {
+        let n = 7;
+        let mut k = 0;
+        for i in 0..n {
+            for j in i + 1..n {
+                assert_eq!(pair_index(n, i, j), k);
+                k += 1;
+            }
+        }
+        assert_eq!(k, n_pairs(n));
+    }
+}

@@ -1,0 +1,86 @@
+//! An optimiser chosen at run time (by the command line or a settings file).
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::{adam::AdamState, Adam, Momentum, Optimizer, Sgd};
+use crate::Real;
+
+/// Which optimiser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// Plain gradient ascent.
+    Sgd,
+    /// Heavy-ball momentum (β = 0.9).
+    Momentum,
+    /// Adam (β₁ = 0.9, β₂ = 0.999).
+    Adam,
+}
+
+/// One of the crate's optimisers.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum AnyOptimizer {
+    /// Plain gradient ascent.
+    Sgd(Sgd),
+    /// Momentum.
+    Momentum(Momentum),
+    /// Adam.
+    Adam(Adam),
+}
+
+impl AnyOptimizer {
+    /// The optimiser of that kind with learning rate `lr` and standard other settings.
+    pub fn new(kind: OptimizerKind, lr: f64) -> Self {
+        match kind {
+            OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd { lr }),
+            OptimizerKind::Momentum => AnyOptimizer::Momentum(Momentum { lr, beta: 0.9 }),
+            OptimizerKind::Adam => AnyOptimizer::Adam(Adam::with_lr(lr)),
+        }
+    }
+}
+
+/// The state of an [`AnyOptimizer`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub enum AnyState<T: Real> {
+    /// Plain gradient: no state.
+    Sgd,
+    /// Momentum's velocity.
+    Momentum(DVector<T>),
+    /// Adam's moments.
+    Adam(AdamState<T>),
+}
+
+impl<T: Real> Optimizer<T> for AnyOptimizer {
+    type State = AnyState<T>;
+
+    fn init(&self, dim: usize) -> AnyState<T> {
+        match self {
+            AnyOptimizer::Sgd(_) => AnyState::Sgd,
+            AnyOptimizer::Momentum(o) => AnyState::Momentum(o.init(dim)),
+            AnyOptimizer::Adam(o) => AnyState::Adam(o.init(dim)),
+        }
+    }
+
+    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, state: &mut AnyState<T>) {
+        match (self, state) {
+            (AnyOptimizer::Sgd(o), _) => o.step(params, gradient, &mut ()),
+            (AnyOptimizer::Momentum(o), AnyState::Momentum(v)) => o.step(params, gradient, v),
+            (AnyOptimizer::Adam(o), AnyState::Adam(s)) => o.step(params, gradient, s),
+            (o, s) => {
+                *s = <Self as Optimizer<T>>::init(o, params.len());
+                <Self as Optimizer<T>>::step(o, params, gradient, s)
+            }
+        }
+    }
+
+    fn check(&self) -> crate::Result<()> {
+        match self {
+            AnyOptimizer::Sgd(o) => <Sgd as Optimizer<T>>::check(o),
+            AnyOptimizer::Momentum(o) => <Momentum as Optimizer<T>>::check(o),
+            AnyOptimizer::Adam(o) => <Adam as Optimizer<T>>::check(o),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Optimisers: gradient ascent rules with explicit state, interchangeable in the loop.
+
+pub mod adam;
+pub mod any;
+pub mod momentum;
+pub mod sgd;
+
+use nalgebra::DVector;
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::Real;
+
+pub use adam::Adam;
+pub use any::{AnyOptimizer, AnyState, OptimizerKind};
+pub use momentum::Momentum;
+pub use sgd::Sgd;
+
+/// A gradient-ascent rule θ ← θ + Δ(g, state). The state is explicit (and serialisable), so
+/// a checkpoint is parameters + optimiser state + sampler state.
+pub trait Optimizer<T: Real>: Send + Sync {
+    /// What the rule carries between steps (velocity, moment estimates, step count).
+    type State: Clone + Send + Serialize + DeserializeOwned;
+
+    /// The state before the first step, for `dim` parameters.
+    fn init(&self, dim: usize) -> Self::State;
+
+    /// One ascent step along `gradient` (the gradient of the log-likelihood).
+    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, state: &mut Self::State);
+
+    /// Validates the settings (learning rate > 0, ...).
+    fn check(&self) -> crate::Result<()>;
+}
+
+pub(crate) fn check_learning_rate(lr: f64) -> crate::Result<()> {
+    if lr.is_finite() && lr > 0.0 {
+        Ok(())
+    } else {
+        Err(crate::Error::setting("lr", lr, "a finite number > 0"))
+    }
+}
+
+pub(crate) fn check_beta(name: &'static str, beta: f64) -> crate::Result<()> {
+    if (0.0..1.0).contains(&beta) {
+        Ok(())
+    } else {
+        Err(crate::Error::setting(name, beta, "in [0, 1)"))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use nalgebra::DMatrix;
+
+    /// Ascends −½ (x − a)ᵀ A (x − a) for an ill-conditioned positive-definite A and returns
+    /// the final distance to the maximiser a.
+    pub fn distance_after_ascent<O: Optimizer<f64>>(opt: &O, iters: usize) -> f64 {
+        let a = DVector::from_vec(vec![1.0, -2.0, 0.5]);
+        let m = DMatrix::from_row_slice(3, 3, &[3.0, 0.5, 0.0, 0.5, 1.0, 0.2, 0.0, 0.2, 0.3]);
+        let mut x = DVector::zeros(3);
+        let mut state = opt.init(3);
+        for _ in 0..iters {
+            let g = -(&m * (&x - &a));
+            opt.step(&mut x, &g, &mut state);
+        }
+        (x - a).norm()
+    }
+
+    #[test]
+    fn every_optimiser_reaches_the_maximum_of_a_concave_quadratic() {
+        assert!(distance_after_ascent(&Sgd { lr: 0.3 }, 2000) < 1e-8);
+        assert!(distance_after_ascent(&Momentum { lr: 0.1, beta: 0.9 }, 2000) < 1e-8);
+        assert!(distance_after_ascent(&Adam::with_lr(0.05), 4000) < 1e-6);
+    }
+
+    #[test]
+    fn bad_learning_rates_and_betas_are_invalid_settings() {
+        use crate::Error;
+        let e = <Sgd as Optimizer<f64>>::check(&Sgd { lr: 0.0 }).unwrap_err();
+        assert!(matches!(e, Error::InvalidSetting { name: "lr", .. }));
+        let e = <Momentum as Optimizer<f64>>::check(&Momentum { lr: 0.1, beta: 1.0 }).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidSetting {
+                name: "momentum",
+                ..
+            }
+        ));
+        let bad = Adam {
+            beta2: -0.1,
+            ..Adam::with_lr(0.1)
+        };
+        let e = <Adam as Optimizer<f64>>::check(&bad).unwrap_err();
+        assert!(matches!(e, Error::InvalidSetting { name: "beta2", .. }));
+    }
+}

@@ -1,0 +1,28 @@
+//! Plain gradient ascent.
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::Optimizer;
+use crate::Real;
+
+/// θ ← θ + η g.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sgd {
+    /// Learning rate η.
+    pub lr: f64,
+}
+
+impl<T: Real> Optimizer<T> for Sgd {
+    type State = ();
+
+    fn init(&self, _dim: usize) {}
+
+    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, _state: &mut ()) {
+        params.axpy(T::cast(self.lr), gradient, T::one());
+    }
+
+    fn check(&self) -> crate::Result<()> {
+        super::check_learning_rate(self.lr)
+    }
+}
