@@ -30,6 +30,7 @@
 
 pub mod data;
 pub mod error;
+pub mod fit;
 pub mod learn;
 pub mod model;
 pub mod optim;

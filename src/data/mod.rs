@@ -1,1 +1,11 @@
 //! Reading and writing spin rasters and model files.
+
+pub mod atomic;
+pub mod model_file;
+pub mod raster_io;
+pub mod split;
+
+pub use atomic::write_atomic;
+pub use model_file::{ModelFile, ModelKind};
+pub use raster_io::{read_raster, write_raster, Layout};
+pub use split::Split;

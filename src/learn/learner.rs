@@ -45,6 +45,8 @@ where
     iteration: usize,
     history: History,
     seconds_before: f64,
+    /// Running sum of the parameters after each step in the averaging tail, and its count.
+    tail: Option<(DVector<f64>, usize)>,
 }
 
 impl<T, M, S, X, O> Learner<T, M, S, X, O>
@@ -95,6 +97,7 @@ where
             iteration: 0,
             history: History::default(),
             seconds_before: 0.0,
+            tail: None,
         })
     }
 
@@ -217,7 +220,19 @@ where
         Ok(record)
     }
 
+    /// The tail-average state (for checkpoints): sum of parameters and count.
+    pub fn tail_average(&self) -> Option<&(DVector<f64>, usize)> {
+        self.tail.as_ref()
+    }
+
+    /// Restores the tail-average state from a checkpoint.
+    pub fn set_tail_average(&mut self, tail: Option<(DVector<f64>, usize)>) {
+        self.tail = tail;
+    }
+
     /// Iterates until the gradient tolerance, the iteration budget, or an observer's stop.
+    /// With [`LearnSettings::average_tail`], a run that uses its whole budget ends at the
+    /// average of the parameters over the tail.
     pub fn run<B: Observer<T> + ?Sized>(
         &mut self,
         settings: &LearnSettings,
@@ -225,8 +240,16 @@ where
     ) -> Result<Outcome> {
         settings.check()?;
         let started = Instant::now();
+        let average_from = settings.average_from();
         while self.iteration < settings.max_iters {
             let record = self.step(started)?;
+            if average_from.is_some_and(|from| self.iteration > from) {
+                let (sum, count) = self
+                    .tail
+                    .get_or_insert_with(|| (DVector::zeros(self.model.params().len()), 0));
+                *sum += self.model.params().map(|v| v.as_f64());
+                *count += 1;
+            }
             let control = observer.observe(&record, self.model.params());
             if record.max_abs_gradient() < settings.grad_tol {
                 return Ok(Outcome::Converged);
@@ -234,6 +257,10 @@ where
             if control == Control::Stop {
                 return Ok(Outcome::Stopped);
             }
+        }
+        if let Some((sum, count)) = self.tail.take() {
+            let mean = sum.map(|v| T::cast(v / count as f64));
+            self.model.set_params(&mean);
         }
         Ok(Outcome::MaxIterations)
     }

@@ -11,6 +11,11 @@ pub struct LearnSettings {
     pub max_iters: usize,
     /// Stop once max |∂L/∂θ_k| over all parameters falls below this (0 disables it).
     pub grad_tol: f64,
+    /// Fraction of the iteration budget, at its end, over which the parameters are averaged
+    /// (Polyak–Ruppert averaging); the averaged parameters are the result. With Monte Carlo
+    /// gradients the iterates jitter around the optimum by the sampling noise times the step
+    /// size; their average does not. 0 turns it off.
+    pub average_tail: f64,
 }
 
 impl Default for LearnSettings {
@@ -18,6 +23,7 @@ impl Default for LearnSettings {
         LearnSettings {
             max_iters: 500,
             grad_tol: 1e-6,
+            average_tail: 0.0,
         }
     }
 }
@@ -31,6 +37,19 @@ impl LearnSettings {
         if !(self.grad_tol.is_finite() && self.grad_tol >= 0.0) {
             return Err(Error::setting("tol", self.grad_tol, "a finite number >= 0"));
         }
+        if !(0.0..1.0).contains(&self.average_tail) {
+            return Err(Error::setting(
+                "average-tail",
+                self.average_tail,
+                "in [0, 1)",
+            ));
+        }
         Ok(())
+    }
+
+    /// The first iteration whose parameters enter the tail average, if averaging is on.
+    pub fn average_from(&self) -> Option<usize> {
+        (self.average_tail > 0.0)
+            .then(|| ((1.0 - self.average_tail) * self.max_iters as f64).floor() as usize)
     }
 }

@@ -1,0 +1,235 @@
+//! Ready-made fits of the two model families with defaults that work without tuning; the
+//! `spinfer` command and the study are built on these.
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    learn::{History, Observer, Outcome},
+    model::{Energy, Ising, KineticIsing, KineticOptions},
+    optim::{AnyOptimizer, OptimizerKind},
+    sample::{ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis, Sampler},
+    LearnSettings, Learner, PairStatistics, Raster, Real, Result, Statistics, TransitionStatistics,
+};
+
+/// How the equilibrium model side is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SamplerKind {
+    /// Metropolis chains.
+    Metropolis,
+    /// Heat-bath chains.
+    Gibbs,
+    /// Exact enumeration (N ≤ 20).
+    Exact,
+}
+
+/// Settings of an equilibrium fit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IsingFitSettings {
+    /// Optimiser.
+    pub optimizer: OptimizerKind,
+    /// Learning rate.
+    pub lr: f64,
+    /// Loop settings.
+    pub learn: LearnSettings,
+    /// Model side.
+    pub sampler: SamplerKind,
+    /// Chains (Metropolis and Gibbs).
+    pub mcmc: McmcSettings,
+}
+
+impl Default for IsingFitSettings {
+    fn default() -> Self {
+        IsingFitSettings {
+            optimizer: OptimizerKind::Adam,
+            lr: 0.05,
+            learn: LearnSettings {
+                max_iters: 400,
+                grad_tol: 1e-6,
+                average_tail: 0.25,
+            },
+            sampler: SamplerKind::Metropolis,
+            mcmc: McmcSettings::default(),
+        }
+    }
+}
+
+/// Settings of a kinetic fit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KineticFitSettings {
+    /// Optimiser.
+    pub optimizer: OptimizerKind,
+    /// Learning rate.
+    pub lr: f64,
+    /// Loop settings.
+    pub learn: LearnSettings,
+    /// Symmetric J, self-couplings.
+    pub options: KineticOptions,
+}
+
+impl Default for KineticFitSettings {
+    fn default() -> Self {
+        KineticFitSettings {
+            optimizer: OptimizerKind::Adam,
+            lr: 0.05,
+            learn: LearnSettings {
+                max_iters: 1000,
+                grad_tol: 1e-5,
+                average_tail: 0.0,
+            },
+            options: KineticOptions::default(),
+        }
+    }
+}
+
+/// A fitted model and how the fit went.
+#[derive(Clone, Debug)]
+pub struct Fit<M> {
+    /// The model.
+    pub model: M,
+    /// Per-iteration records.
+    pub history: History,
+    /// Why the loop ended.
+    pub outcome: Outcome,
+    /// Cells that never or always fire in the data (their statistics were regularised).
+    pub constant_cells: Vec<usize>,
+}
+
+/// Cells whose spin never changes over the raster.
+pub fn constant_cells(data: &Raster) -> Vec<usize> {
+    data.up_counts()
+        .iter()
+        .enumerate()
+        .filter(|(_, &u)| u == 0 || u as usize == data.n_samples())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Regularised data statistics ⟨φ⟩' = (1 − α) ⟨φ⟩_data with the pseudocount α = 1/(M + 1),
+/// i.e. the data mixed with a small weight of uniformly random spins (whose ±1 statistics
+/// average to 0). Applied only when some cell is constant: its maximum-likelihood field is
+/// then ±∞, and the mixture keeps it finite (≈ ±½ log(2M)) at a bias of order 1/M elsewhere.
+fn regularised<T: Real>(mut stats: DVector<T>, observations: usize, constant: bool) -> DVector<T> {
+    if constant {
+        stats *= T::cast(1.0 - 1.0 / (observations as f64 + 1.0));
+    }
+    stats
+}
+
+/// Runs the loop with a run-time optimiser; shared by both families.
+fn drive<T, M, S, X>(
+    model: M,
+    stats: S,
+    sampler: X,
+    data_stats: DVector<T>,
+    optimizer: AnyOptimizer,
+    learn: &LearnSettings,
+    observer: &mut dyn Observer<T>,
+) -> Result<(M, History, Outcome)>
+where
+    T: Real,
+    M: Energy<T>,
+    S: Statistics<T>,
+    X: Sampler<T, M>,
+{
+    learn.check()?;
+    let mut learner = Learner::from_data_statistics(model, stats, sampler, optimizer, data_stats)?;
+    let outcome = learner.run(learn, observer)?;
+    let history = learner.history().clone();
+    Ok((learner.into_model(), history, outcome))
+}
+
+/// The independent-spin start: J = 0 and h_i = atanh ⟨s_i⟩ (from regularised means).
+fn independent_start<T: Real>(means: &[T], n: usize) -> Ising<T> {
+    let mut model = Ising::zeros(n);
+    for (i, &m) in means.iter().take(n).enumerate() {
+        let m = m.as_f64().clamp(-1.0 + 1e-9, 1.0 - 1e-9);
+        model.params_mut()[i] = T::cast(m.atanh());
+    }
+    model.project();
+    model
+}
+
+/// Fits an equilibrium Ising model to `data` by Boltzmann learning, starting from `start` or
+/// from the independent-spin model.
+pub fn fit_ising<T: Real>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    start: Option<Ising<T>>,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<Ising<T>>> {
+    let n = data.n_spins();
+    let stats = PairStatistics::new(n);
+    let constant = constant_cells(data);
+    let data_stats = regularised(stats.average(data), data.n_samples(), !constant.is_empty());
+    let model = match start {
+        Some(m) => m,
+        None => independent_start(data_stats.as_slice(), n),
+    };
+    if model.n_spins() != n {
+        return Err(crate::Error::Shape(format!(
+            "the starting model has {} spins, the data {n}",
+            model.n_spins()
+        )));
+    }
+    let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
+    let learn = &settings.learn;
+    let (model, history, outcome) = match settings.sampler {
+        SamplerKind::Exact => drive(
+            model,
+            stats,
+            ExactSampler,
+            data_stats,
+            optimizer,
+            learn,
+            observer,
+        )?,
+        SamplerKind::Metropolis => {
+            let chains = Metropolis::new(settings.mcmc.clone())?;
+            drive(model, stats, chains, data_stats, optimizer, learn, observer)?
+        }
+        SamplerKind::Gibbs => {
+            let chains = Gibbs::new(settings.mcmc.clone())?;
+            drive(model, stats, chains, data_stats, optimizer, learn, observer)?
+        }
+    };
+    Ok(Fit {
+        model,
+        history,
+        outcome,
+        constant_cells: constant,
+    })
+}
+
+/// Fits a kinetic Ising model to the time series `data` by exact-likelihood ascent.
+pub fn fit_kinetic<T: Real>(
+    data: &Raster,
+    settings: &KineticFitSettings,
+    start: Option<KineticIsing<T>>,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<KineticIsing<T>>> {
+    let n = data.n_spins();
+    let stats = TransitionStatistics::new(n);
+    let constant = constant_cells(data);
+    let transitions = data.n_samples().saturating_sub(1);
+    let data_stats = regularised(stats.average(data), transitions, !constant.is_empty());
+    let model = start.unwrap_or_else(|| KineticIsing::zeros(n, settings.options));
+    let sampler = ConditionalExpectation::new(data)?;
+    let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
+    let (model, history, outcome) = drive(
+        model,
+        stats,
+        sampler,
+        data_stats,
+        optimizer,
+        &settings.learn,
+        observer,
+    )?;
+    Ok(Fit {
+        model,
+        history,
+        outcome,
+        constant_cells: constant,
+    })
+}
