@@ -1,1 +1,90 @@
-fn main() {}
+//! Metropolis throughput on a dense N = 160 model with sparse-firing fields, and one full
+//! learning iteration at the study's budget (100,000 samples, one sweep between samples).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::SeedableRng;
+use rand_distr::{Distribution, Normal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use spinfer::{
+    optim::Adam,
+    sample::{McmcSettings, Metropolis},
+    Energy, Ising, Learner, PairStatistics, Real,
+};
+
+/// h_i ≈ −1.5 (± 0.1), J_ij ~ N(0, 0.25/N): cells fire a few percent of the time.
+fn sparse_model<T: Real>(n: usize) -> Ising<T> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let mut model = Ising::random(n, 0.1, (0.25 / n as f64).sqrt(), &mut rng);
+    let jitter = Normal::new(-1.5, 0.1).unwrap();
+    for i in 0..n {
+        model.params_mut()[i] = T::cast(jitter.sample(&mut rng));
+    }
+    model.project();
+    model
+}
+
+fn proposals_per_second<T: Real>(c: &mut Criterion) {
+    let n = 160;
+    let sweeps = 20_000;
+    let model = sparse_model::<T>(n);
+    let mut group = c.benchmark_group("metropolis_one_core");
+    group.throughput(Throughput::Elements((n * sweeps) as u64));
+    group.bench_function(BenchmarkId::new("n160_sparse", T::NAME), |b| {
+        // One chain: runs on one core. Persistent, so every call is `sweeps` fresh sweeps.
+        let mut chains = Metropolis::new(McmcSettings {
+            samples: 1,
+            chains: 1,
+            burn_in: 100,
+            sweeps,
+            persistent: true,
+            seed: 1,
+        })
+        .unwrap();
+        b.iter(|| chains.sample(&model));
+    });
+    group.finish();
+}
+
+fn learning_iteration(c: &mut Criterion) {
+    let n = 160;
+    let truth = sparse_model::<f64>(n);
+    let mut data_chains = Metropolis::new(McmcSettings {
+        samples: 100_000,
+        sweeps: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let data = data_chains.sample(&truth);
+    let sampler = Metropolis::new(McmcSettings {
+        samples: 100_000,
+        chains: 16,
+        burn_in: 100,
+        sweeps: 1,
+        persistent: true,
+        seed: 2,
+    })
+    .unwrap();
+    let mut learner = Learner::new(
+        Ising::<f64>::zeros(n),
+        PairStatistics::new(n),
+        sampler,
+        Adam::with_lr(0.05),
+        &data,
+    )
+    .unwrap();
+    let mut group = c.benchmark_group("learning_iteration");
+    group.sample_size(20);
+    group.bench_function("n160_100k_samples_f64", |b| {
+        let t0 = std::time::Instant::now();
+        b.iter(|| learner.step(t0).unwrap());
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    proposals_per_second::<f64>,
+    proposals_per_second::<f32>,
+    learning_iteration
+);
+criterion_main!(benches);

@@ -18,6 +18,8 @@ pub struct Ising<T: Real> {
     n: usize,
     params: DVector<T>,
     couplings: DMatrix<T>,
+    /// 2J, so that a flip updates the local fields with one add or subtract per entry.
+    twice_couplings: DMatrix<T>,
 }
 
 impl<T: Real> Ising<T> {
@@ -27,6 +29,7 @@ impl<T: Real> Ising<T> {
             n,
             params: DVector::zeros(n + n_pairs(n)),
             couplings: DMatrix::zeros(n, n),
+            twice_couplings: DMatrix::zeros(n, n),
         };
         model.project();
         model
@@ -135,6 +138,7 @@ impl<T: Real> Energy<T> for Ising<T> {
                 self.couplings[(k, i)] = v;
             }
         }
+        self.twice_couplings = &self.couplings * T::cast(2.0);
     }
 
     fn groups(&self) -> Vec<ParamGroup> {

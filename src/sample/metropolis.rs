@@ -1,14 +1,18 @@
 //! The Metropolis acceptance rule.
 
 use rand::Rng;
+use rand_distr::{Distribution, Exp1};
 
 use super::UpdateRule;
 use crate::Real;
 
 /// Metropolis: accept a flip with probability min(1, exp(−ΔE)).
 ///
-/// Downhill moves are accepted without drawing a variate, so a chain in a low-acceptance
-/// regime (sparse firing) spends one generator call and one `exp` per proposal.
+/// Downhill moves are accepted without drawing a variate. For uphill moves (most proposals
+/// when cells fire sparsely) u < exp(−ΔE) is tested as E > ΔE with E = −ln u an Exp(1)
+/// variate, drawn by the ziggurat method: on its fast path one table lookup and a
+/// comparison, no `exp` or `ln` at all, and the acceptance probability stays exactly
+/// P(E > ΔE) = exp(−ΔE).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MetropolisRule;
 
@@ -17,6 +21,10 @@ impl UpdateRule for MetropolisRule {
 
     #[inline(always)]
     fn accept<T: Real, R: Rng>(delta: T, rng: &mut R) -> bool {
-        delta <= T::zero() || T::unit_from_bits(rng.next_u64()) < (-delta).exp()
+        if delta <= T::zero() {
+            return true;
+        }
+        let e: f64 = Exp1.sample(rng);
+        e > delta.as_f64()
     }
 }

@@ -1,0 +1,150 @@
+//! `spinfer generate`: planted models and data drawn from them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use spinfer::{
+    data::{write_raster, ModelFile},
+    sample::{simulate, ExactDistribution, McmcSettings, Metropolis},
+    Error, Ising, KineticIsing, KineticOptions, Result,
+};
+
+use super::LayoutArg;
+
+#[derive(Subcommand, Debug)]
+pub enum Generate {
+    /// Samples of a planted equilibrium model, h_i, J_ij ~ N(0, 1/N) unless scales are given.
+    Ising(IsingArgs),
+    /// A time series of a planted kinetic model (parallel Glauber dynamics).
+    Kinetic(KineticArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct Planted {
+    /// Number of spins.
+    #[arg(long)]
+    n: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where to write the data.
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the true model (JSON).
+    #[arg(long)]
+    model_out: PathBuf,
+    /// Standard deviation of h [default: 1/sqrt(N)].
+    #[arg(long)]
+    h_std: Option<f64>,
+    /// Standard deviation of J [default: 1/sqrt(N)].
+    #[arg(long)]
+    j_std: Option<f64>,
+    /// Layout of the data file.
+    #[arg(long, value_enum, default_value = "spins-by-samples")]
+    layout: LayoutArg,
+}
+
+impl Planted {
+    fn check(&self) -> Result<(f64, f64)> {
+        if self.n == 0 {
+            return Err(Error::setting("n", self.n, ">= 1"));
+        }
+        let default = (1.0 / self.n as f64).sqrt();
+        let h = self.h_std.unwrap_or(default);
+        let j = self.j_std.unwrap_or(default);
+        for (name, v) in [("h-std", h), ("j-std", j)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::setting(name, v, "a finite number >= 0"));
+            }
+        }
+        Ok((h, j))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct IsingArgs {
+    #[command(flatten)]
+    planted: Planted,
+    /// Number of samples.
+    #[arg(long)]
+    samples: usize,
+    /// Independent samples by exact enumeration (N <= 20) instead of Metropolis chains.
+    #[arg(long)]
+    exact: bool,
+    /// Metropolis sweeps between samples.
+    #[arg(long, default_value_t = 10)]
+    sweeps: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct KineticArgs {
+    #[command(flatten)]
+    planted: Planted,
+    /// Number of time steps.
+    #[arg(long)]
+    steps: usize,
+    /// Symmetric couplings.
+    #[arg(long)]
+    symmetric: bool,
+    /// Allow self-couplings J_ii.
+    #[arg(long)]
+    self_couplings: bool,
+}
+
+pub fn run(what: Generate) -> Result<()> {
+    match what {
+        Generate::Ising(a) => {
+            let (h_std, j_std) = a.planted.check()?;
+            if a.samples == 0 {
+                return Err(Error::setting("samples", a.samples, ">= 1"));
+            }
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(a.planted.seed);
+            let model: Ising<f64> = Ising::random(a.planted.n, h_std, j_std, &mut rng);
+            let data = if a.exact {
+                ExactDistribution::new(&model)?.sample(a.samples, &mut rng)
+            } else {
+                let mut chains = Metropolis::new(McmcSettings {
+                    samples: a.samples,
+                    burn_in: 1000,
+                    sweeps: a.sweeps,
+                    seed: a.planted.seed.wrapping_add(1),
+                    ..Default::default()
+                })?;
+                chains.sample(&model)
+            };
+            write_raster(&a.planted.out, &data, a.planted.layout.into())?;
+            ModelFile::from_ising(&model).write(&a.planted.model_out)?;
+            println!(
+                "wrote {} samples of a planted {}-spin Ising model to {}",
+                a.samples,
+                a.planted.n,
+                a.planted.out.display()
+            );
+        }
+        Generate::Kinetic(a) => {
+            let (h_std, j_std) = a.planted.check()?;
+            if a.steps < 2 {
+                return Err(Error::setting("steps", a.steps, ">= 2"));
+            }
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(a.planted.seed);
+            let options = KineticOptions {
+                symmetric: a.symmetric,
+                self_couplings: a.self_couplings,
+            };
+            let model: KineticIsing<f64> =
+                KineticIsing::random(a.planted.n, h_std, j_std, options, &mut rng);
+            let data = simulate(&model, a.steps, None, &mut rng)?;
+            write_raster(&a.planted.out, &data, a.planted.layout.into())?;
+            ModelFile::from_kinetic(&model).write(&a.planted.model_out)?;
+            println!(
+                "wrote {} steps of a planted {}-spin kinetic model to {}",
+                a.steps,
+                a.planted.n,
+                a.planted.out.display()
+            );
+        }
+    }
+    Ok(())
+}

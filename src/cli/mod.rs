@@ -1,0 +1,151 @@
+//! Command-line interface: argument definitions and dispatch.
+
+mod evaluate;
+mod fit;
+mod generate;
+mod progress;
+mod sample;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use spinfer::{data::Layout, fit::SamplerKind, optim::OptimizerKind, Result};
+
+/// Statistical inference of spin models (equilibrium and kinetic Ising) by Boltzmann learning.
+#[derive(Parser, Debug)]
+#[command(name = "spinfer", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate data from a planted model.
+    Generate {
+        #[command(subcommand)]
+        what: generate::Generate,
+    },
+    /// Fit a model to data.
+    Fit {
+        #[command(subcommand)]
+        what: fit::Fit,
+    },
+    /// Draw samples (equilibrium) or a time series (kinetic) from a model file.
+    Sample(sample::SampleArgs),
+    /// Log-likelihood and moment errors of a model on data.
+    Evaluate(evaluate::EvaluateArgs),
+}
+
+/// Scalar precision of a run.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Precision {
+    /// 32-bit floats.
+    F32,
+    /// 64-bit floats.
+    F64,
+}
+
+/// Orientation of data files.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum LayoutArg {
+    /// One line per spin, one column per sample (the salamander recordings).
+    SpinsBySamples,
+    /// One line per sample, one column per spin.
+    SamplesBySpins,
+}
+
+impl From<LayoutArg> for Layout {
+    fn from(l: LayoutArg) -> Layout {
+        match l {
+            LayoutArg::SpinsBySamples => Layout::SpinsBySamples,
+            LayoutArg::SamplesBySpins => Layout::SamplesBySpins,
+        }
+    }
+}
+
+/// Optimiser names on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum OptimizerArg {
+    /// Plain gradient ascent.
+    Sgd,
+    /// Momentum (β = 0.9).
+    Momentum,
+    /// Adam.
+    Adam,
+}
+
+impl From<OptimizerArg> for OptimizerKind {
+    fn from(o: OptimizerArg) -> OptimizerKind {
+        match o {
+            OptimizerArg::Sgd => OptimizerKind::Sgd,
+            OptimizerArg::Momentum => OptimizerKind::Momentum,
+            OptimizerArg::Adam => OptimizerKind::Adam,
+        }
+    }
+}
+
+/// Sampler names on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SamplerArg {
+    /// Metropolis chains.
+    Metropolis,
+    /// Heat-bath chains.
+    Gibbs,
+    /// Exact enumeration (N <= 20).
+    Exact,
+}
+
+impl From<SamplerArg> for SamplerKind {
+    fn from(s: SamplerArg) -> SamplerKind {
+        match s {
+            SamplerArg::Metropolis => SamplerKind::Metropolis,
+            SamplerArg::Gibbs => SamplerKind::Gibbs,
+            SamplerArg::Exact => SamplerKind::Exact,
+        }
+    }
+}
+
+/// Options shared by every fit.
+#[derive(Args, Debug, Clone)]
+pub struct CommonFit {
+    /// Data file (text or .gz).
+    pub data: PathBuf,
+    /// Where to write the fitted model (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Layout of the data file.
+    #[arg(long, value_enum, default_value = "spins-by-samples")]
+    pub layout: LayoutArg,
+    /// Optimiser.
+    #[arg(long, value_enum, default_value = "adam")]
+    pub optimizer: OptimizerArg,
+    /// Learning rate [default: 0.05].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Maximum iterations [default: 400 (ising), 1000 (kinetic)].
+    #[arg(long)]
+    pub iters: Option<usize>,
+    /// Stop when max |gradient| falls below this [default: 1e-6 (ising), 1e-5 (kinetic)].
+    #[arg(long)]
+    pub tol: Option<f64>,
+    /// Scalar precision.
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: Precision,
+    /// Write one CSV row per iteration here.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Generate { what } => generate::run(what),
+        Command::Fit { what } => fit::run(what),
+        Command::Sample(args) => sample::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+    }
+}

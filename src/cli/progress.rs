@@ -1,0 +1,46 @@
+//! Progress bar on stderr for long fits.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nalgebra::DVector;
+use spinfer::{
+    learn::{Control, Observer, Record},
+    Real,
+};
+
+/// Shows iterations, max |gradient| and the log-likelihood when known.
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar for `total` iterations; hidden when `quiet`.
+    pub fn new(total: usize, quiet: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        if quiet {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        Progress { bar }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl<T: Real> Observer<T> for Progress {
+    fn observe(&mut self, record: &Record, _params: &DVector<T>) -> Control {
+        self.bar.set_position(record.iteration as u64 + 1);
+        let mut msg = format!("max|grad| {:.2e}", record.max_abs_gradient());
+        if let Some(l) = record.log_likelihood {
+            msg.push_str(&format!("  logL {l:.5}"));
+        }
+        self.bar.set_message(msg);
+        Control::Continue
+    }
+}
