@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     learn::{History, Observer, Outcome},
-    model::{Energy, Ising, KineticIsing, KineticOptions},
+    model::{Centering, Energy, Ising, KineticIsing, KineticOptions},
     optim::{AnyOptimizer, OptimizerKind},
     sample::{ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis, Sampler},
     LearnSettings, Learner, PairStatistics, Raster, Real, Result, Statistics, TransitionStatistics,
@@ -37,6 +37,8 @@ pub struct IsingFitSettings {
     pub sampler: SamplerKind,
     /// Chains (Metropolis and Gibbs).
     pub mcmc: McmcSettings,
+    /// Step in the centred, variance-scaled parametrisation ([`Centering`]).
+    pub centered: bool,
 }
 
 impl Default for IsingFitSettings {
@@ -48,9 +50,11 @@ impl Default for IsingFitSettings {
                 max_iters: 400,
                 grad_tol: 1e-6,
                 average_tail: 0.25,
+                adaptive_step: true,
             },
             sampler: SamplerKind::Metropolis,
             mcmc: McmcSettings::default(),
+            centered: false,
         }
     }
 }
@@ -66,19 +70,23 @@ pub struct KineticFitSettings {
     pub learn: LearnSettings,
     /// Symmetric J, self-couplings.
     pub options: KineticOptions,
+    /// Step in the centred, variance-scaled parametrisation ([`Centering`]).
+    pub centered: bool,
 }
 
 impl Default for KineticFitSettings {
     fn default() -> Self {
         KineticFitSettings {
-            optimizer: OptimizerKind::Adam,
-            lr: 0.05,
+            optimizer: OptimizerKind::Sgd,
+            lr: 1.0,
             learn: LearnSettings {
                 max_iters: 1000,
                 grad_tol: 1e-5,
                 average_tail: 0.0,
+                adaptive_step: true,
             },
             options: KineticOptions::default(),
+            centered: true,
         }
     }
 }
@@ -118,6 +126,7 @@ fn regularised<T: Real>(mut stats: DVector<T>, observations: usize, constant: bo
 }
 
 /// Runs the loop with a run-time optimiser; shared by both families.
+#[allow(clippy::too_many_arguments)]
 fn drive<T, M, S, X>(
     model: M,
     stats: S,
@@ -125,6 +134,7 @@ fn drive<T, M, S, X>(
     data_stats: DVector<T>,
     optimizer: AnyOptimizer,
     learn: &LearnSettings,
+    centering: Option<Centering>,
     observer: &mut dyn Observer<T>,
 ) -> Result<(M, History, Outcome)>
 where
@@ -135,6 +145,9 @@ where
 {
     learn.check()?;
     let mut learner = Learner::from_data_statistics(model, stats, sampler, optimizer, data_stats)?;
+    if let Some(c) = centering {
+        learner = learner.with_centering(c)?;
+    }
     let outcome = learner.run(learn, observer)?;
     let history = learner.history().clone();
     Ok((learner.into_model(), history, outcome))
@@ -175,6 +188,13 @@ pub fn fit_ising<T: Real>(
     }
     let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
     let learn = &settings.learn;
+    let centering = settings.centered.then(|| {
+        let means: Vec<f64> = data_stats.as_slice()[..n]
+            .iter()
+            .map(|v| v.as_f64())
+            .collect();
+        Centering::equilibrium(&means)
+    });
     let (model, history, outcome) = match settings.sampler {
         SamplerKind::Exact => drive(
             model,
@@ -183,15 +203,20 @@ pub fn fit_ising<T: Real>(
             data_stats,
             optimizer,
             learn,
+            centering,
             observer,
         )?,
         SamplerKind::Metropolis => {
             let chains = Metropolis::new(settings.mcmc.clone())?;
-            drive(model, stats, chains, data_stats, optimizer, learn, observer)?
+            drive(
+                model, stats, chains, data_stats, optimizer, learn, centering, observer,
+            )?
         }
         SamplerKind::Gibbs => {
             let chains = Gibbs::new(settings.mcmc.clone())?;
-            drive(model, stats, chains, data_stats, optimizer, learn, observer)?
+            drive(
+                model, stats, chains, data_stats, optimizer, learn, centering, observer,
+            )?
         }
     };
     Ok(Fit {
@@ -213,10 +238,19 @@ pub fn fit_kinetic<T: Real>(
     let stats = TransitionStatistics::new(n);
     let constant = constant_cells(data);
     let transitions = data.n_samples().saturating_sub(1);
-    let data_stats = regularised(stats.average(data), transitions, !constant.is_empty());
-    let model = start.unwrap_or_else(|| KineticIsing::zeros(n, settings.options));
+    let data_stats = regularised::<T>(stats.average(data), transitions, !constant.is_empty());
+    let model = start.unwrap_or_else(|| {
+        // Independent cells: J = 0 and h_i = atanh ⟨s_i(t+1)⟩, the maximum of L at J = 0.
+        let mut model = KineticIsing::zeros(n, settings.options);
+        for i in 0..n {
+            let m = data_stats[i].as_f64().clamp(-1.0 + 1e-9, 1.0 - 1e-9);
+            model.params_mut()[i] = T::cast(m.atanh());
+        }
+        model
+    });
     let sampler = ConditionalExpectation::new(data)?;
     let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
+    let centering = settings.centered.then(|| Centering::transitions(data));
     let (model, history, outcome) = drive(
         model,
         stats,
@@ -224,6 +258,7 @@ pub fn fit_kinetic<T: Real>(
         data_stats,
         optimizer,
         &settings.learn,
+        centering,
         observer,
     )?;
     Ok(Fit {

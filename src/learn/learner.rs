@@ -6,8 +6,11 @@ use nalgebra::DVector;
 
 use super::{Control, History, LearnSettings, Observer, Record};
 use crate::{
-    model::Energy, optim::Optimizer, raster::Raster, sample::Sampler, Error, Real, Result,
-    Statistics,
+    model::{Centering, Energy},
+    optim::Optimizer,
+    raster::Raster,
+    sample::Sampler,
+    Error, Real, Result, Statistics,
 };
 
 /// How a run ended.
@@ -47,6 +50,26 @@ where
     seconds_before: f64,
     /// Running sum of the parameters after each step in the averaging tail, and its count.
     tail: Option<(DVector<f64>, usize)>,
+    centering: Option<Centering>,
+    /// The last accepted point, kept for step rejection (adaptive steps).
+    accepted: Option<Accepted<T, O::State>>,
+    /// Factor in (0, 1] applied to every step (adaptive steps).
+    step_scale: f64,
+}
+
+/// How much a log-likelihood may drop from rounding alone: parameters stored in T move L by
+/// about ε_T·|L| (4 ε for margin), and f64 sums over many terms carry about 1e-12 relative.
+fn rounding_slack<T: Real>(l: f64) -> f64 {
+    (4.0 * T::default_epsilon().as_f64()).max(1e-12) * l.abs().max(1.0)
+}
+
+/// A point the adaptive step may return to.
+#[derive(Clone)]
+struct Accepted<T: Real, S> {
+    params: DVector<T>,
+    opt_state: S,
+    gradient: DVector<T>,
+    log_likelihood: f64,
 }
 
 impl<T, M, S, X, O> Learner<T, M, S, X, O>
@@ -98,7 +121,25 @@ where
             history: History::default(),
             seconds_before: 0.0,
             tail: None,
+            centering: None,
+            accepted: None,
+            step_scale: 1.0,
         })
+    }
+
+    /// Steps along the centred, variance-scaled direction (see [`Centering`]) instead of the
+    /// raw gradient. Recorded gradients and the stopping rule still use the raw gradient.
+    pub fn with_centering(mut self, centering: Centering) -> Result<Self> {
+        let n = self.model.n_spins();
+        if centering.before.len() != n || centering.after.len() != n {
+            return Err(Error::Shape(format!(
+                "centring means have {} and {} entries, the model {n} spins",
+                centering.before.len(),
+                centering.after.len()
+            )));
+        }
+        self.centering = Some(centering);
+        Ok(self)
     }
 
     /// The model at the current parameters.
@@ -179,10 +220,17 @@ where
 
     /// One iteration: gradient, record, step, constraints. Parameters that would become
     /// non-finite are not kept: the model stays at the last finite point and an
-    /// [`Error::NonFinite`] names the iteration.
+    /// [`Error::NonFinite`] names the iteration. With `adaptive` and an exact log-likelihood,
+    /// a point worse than the last accepted one is rejected: the step from that point is
+    /// retried at half the size.
     pub fn step(&mut self, started: Instant) -> Result<Record> {
+        self.step_with(started, false)
+    }
+
+    fn step_with(&mut self, started: Instant, adaptive: bool) -> Result<Record> {
         let (gradient, log_likelihood) = self.gradient()?;
-        if gradient.iter().any(|g| !g.is_finite()) {
+        if gradient.iter().any(|g| !g.is_finite()) || log_likelihood.is_some_and(|l| !l.is_finite())
+        {
             return Err(Error::NonFinite {
                 iteration: self.iteration,
                 what: "gradient",
@@ -204,9 +252,41 @@ where
             log_likelihood,
             seconds: self.seconds_before + started.elapsed().as_secs_f64(),
         };
+        let gradient = match (adaptive, log_likelihood, &self.accepted) {
+            (true, Some(l), Some(prev)) if l < prev.log_likelihood - rounding_slack::<T>(l) => {
+                // Worse than the last accepted point: go back and take half the step.
+                self.model.set_params(&prev.params);
+                self.opt_state = prev.opt_state.clone();
+                self.step_scale *= 0.5;
+                prev.gradient.clone()
+            }
+            (true, Some(l), _) => {
+                if self.accepted.is_some() {
+                    self.step_scale = (self.step_scale * 1.25).min(1.0);
+                }
+                self.accepted = Some(Accepted {
+                    params: self.model.params().clone(),
+                    opt_state: self.opt_state.clone(),
+                    gradient: gradient.clone(),
+                    log_likelihood: l,
+                });
+                gradient
+            }
+            _ => gradient,
+        };
         let previous = self.model.params().clone();
+        let mut direction = gradient;
+        if let Some(c) = &self.centering {
+            self.model.precondition(&mut direction, c);
+            self.model.project_gradient(&mut direction);
+        }
         self.optimizer
-            .step(self.model.params_mut(), &gradient, &mut self.opt_state);
+            .step(self.model.params_mut(), &direction, &mut self.opt_state);
+        if self.step_scale != 1.0 {
+            // Scale the realised update, not the gradient: Adam is invariant to the latter.
+            let update = (self.model.params() - &previous) * T::cast(self.step_scale);
+            self.model.params_mut().copy_from(&(&previous + update));
+        }
         self.model.project();
         if self.model.params().iter().any(|p| !p.is_finite()) {
             self.model.set_params(&previous);
@@ -242,7 +322,7 @@ where
         let started = Instant::now();
         let average_from = settings.average_from();
         while self.iteration < settings.max_iters {
-            let record = self.step(started)?;
+            let record = self.step_with(started, settings.adaptive_step)?;
             if average_from.is_some_and(|from| self.iteration > from) {
                 let (sum, count) = self
                     .tail

@@ -16,6 +16,10 @@ pub struct LearnSettings {
     /// gradients the iterates jitter around the optimum by the sampling noise times the step
     /// size; their average does not. 0 turns it off.
     pub average_tail: f64,
+    /// When the sampler gives the exact log-likelihood: a step that lowers it is undone and
+    /// retried at half the size; accepted steps grow back by 1.25× up to the optimiser's own
+    /// size. Makes ascent of an exact, concave likelihood monotone whatever the data.
+    pub adaptive_step: bool,
 }
 
 impl Default for LearnSettings {
@@ -24,6 +28,7 @@ impl Default for LearnSettings {
             max_iters: 500,
             grad_tol: 1e-6,
             average_tail: 0.0,
+            adaptive_step: false,
         }
     }
 }

@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector, DVectorView};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
-use super::{n_pairs, pair_index, Energy, FlipEnergy, ParamGroup};
+use super::{n_pairs, pair_index, Centering, Energy, FlipEnergy, ParamGroup};
 use crate::{raster::Spin, Error, Real, Result};
 
 /// Equilibrium Ising model with fields h and symmetric couplings J (zero diagonal).
@@ -139,6 +139,28 @@ impl<T: Real> Energy<T> for Ising<T> {
             }
         }
         self.twice_couplings = &self.couplings * T::cast(2.0);
+    }
+
+    /// With m the data means and u = 1 − m²: ΔJ_ij = (g_Jij − g_hi m_j − g_hj m_i)/(u_i u_j)
+    /// and Δh_i = g_hi/u_i − Σ_j ΔJ_ij m_j.
+    fn precondition(&self, g: &mut DVector<T>, c: &Centering) {
+        let n = self.n;
+        let m = &c.before;
+        let u: Vec<f64> = m.iter().map(|&x| Centering::variance(x)).collect();
+        let gh: Vec<f64> = (0..n).map(|i| g[i].as_f64()).collect();
+        let mut dh: Vec<f64> = (0..n).map(|i| gh[i] / u[i]).collect();
+        for i in 0..n {
+            for j in i + 1..n {
+                let k = n + pair_index(n, i, j);
+                let dj = (g[k].as_f64() - gh[i] * m[j] - gh[j] * m[i]) / (u[i] * u[j]);
+                dh[i] -= dj * m[j];
+                dh[j] -= dj * m[i];
+                g[k] = T::cast(dj);
+            }
+        }
+        for i in 0..n {
+            g[i] = T::cast(dh[i]);
+        }
     }
 
     fn groups(&self) -> Vec<ParamGroup> {

@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
-use super::{Energy, ParamGroup};
+use super::{Centering, Energy, ParamGroup};
 use crate::{Error, Real, Result};
 
 /// Structural options of a kinetic model.
@@ -175,6 +175,33 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
         let mut g = gradient.as_slice()[n..].to_vec();
         self.project_matrix(&mut g);
         gradient.as_mut_slice()[n..].copy_from_slice(&g);
+    }
+
+    /// With m = ⟨s(t)⟩, v_i = 1 − ⟨s_i(t+1)⟩², g'_ij = g_Jij − g_hi m_j (the gradient in
+    /// the centred parameters) and C⁻¹ the inverse source covariance (diag 1/(1 − m_j²) if
+    /// unknown): ΔJ_i· = C⁻¹ g'_i· / v_i and Δh_i = g_hi/v_i − Σ_j ΔJ_ij m_j. Each row of the
+    /// kinetic likelihood is a logistic regression on s(t) whose Hessian is close to v_i C, so
+    /// this is nearly a Newton step.
+    fn precondition(&self, g: &mut DVector<T>, c: &Centering) {
+        let n = self.n;
+        let m = &c.before;
+        let v: Vec<f64> = c.after.iter().map(|&x| Centering::variance(x)).collect();
+        let gh: Vec<f64> = (0..n).map(|i| g[i].as_f64()).collect();
+        // Rows i, columns j: the centred coupling gradient.
+        let centred = DMatrix::from_fn(n, n, |i, j| g[n + i + n * j].as_f64() - gh[i] * m[j]);
+        let scaled = match &c.inverse_covariance {
+            Some(inv) => centred * inv,
+            None => DMatrix::from_fn(n, n, |i, j| centred[(i, j)] / Centering::variance(m[j])),
+        };
+        for i in 0..n {
+            let mut dh = gh[i] / v[i];
+            for j in 0..n {
+                let dj = scaled[(i, j)] / v[i];
+                dh -= dj * m[j];
+                g[n + i + n * j] = T::cast(dj);
+            }
+            g[i] = T::cast(dh);
+        }
     }
 
     fn groups(&self) -> Vec<ParamGroup> {

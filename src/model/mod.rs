@@ -51,6 +51,11 @@ pub trait Energy<T: Real>: Clone + Send + Sync {
     /// The parameter blocks, in order, covering 0..θ.len().
     fn groups(&self) -> Vec<ParamGroup>;
 
+    /// Turns the gradient into the ascent direction of a better-conditioned parametrisation
+    /// (see [`Centering`]); the loop applies it, when asked to, before the optimiser step.
+    /// The default leaves the gradient unchanged.
+    fn precondition(&self, _gradient: &mut DVector<T>, _centering: &Centering) {}
+
     /// Replaces θ and re-imposes the constraints.
     fn set_params(&mut self, params: &DVector<T>) {
         self.params_mut().copy_from(params);
@@ -78,6 +83,67 @@ pub trait FlipEnergy<T: Real>: Energy<T> {
 
     /// Flips s_i and updates the cache.
     fn flip(&self, s: &mut [Spin], local: &mut Self::Local, i: usize);
+}
+
+/// Data means for centred learning.
+///
+/// Spike data are mostly −1, so in the ±1 parametrisation a field h_i and the couplings
+/// Σ_j J_ij s_j move θ_i almost identically and gradient ascent zig-zags. Writing
+/// s = m + δ with m the data means gives the centred parameters h'_i = h_i + Σ_j J_ij m_j.
+/// Ascent in (h', J), each direction scaled by the inverse variances 1/(1 − m²) (a diagonal
+/// approximation of the Fisher information), maps back to the direction d = A D Aᵀ g, with A
+/// the Jacobian of (h', J) ↦ (h, J) and D the scaling: a positive semi-definite transform of
+/// the gradient, so still an ascent direction, that every optimiser can use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Centering {
+    /// Means of the spins that condition (s(t) for kinetic models; the data for equilibrium).
+    pub before: Vec<f64>,
+    /// Means of the spins that are predicted (s(t+1); the data for equilibrium).
+    pub after: Vec<f64>,
+    /// Inverse of the connected covariance ⟨δ δᵀ⟩ of the conditioning spins (regularised),
+    /// when known: then the coupling directions are scaled by it instead of by 1/(1 − m²),
+    /// which also undoes the correlations between inputs.
+    pub inverse_covariance: Option<nalgebra::DMatrix<f64>>,
+}
+
+impl Centering {
+    /// Variances below this are clamped (a cell that never fires has variance 0).
+    pub const MIN_VARIANCE: f64 = 1e-3;
+
+    /// Equilibrium centring from data means.
+    pub fn equilibrium(means: &[f64]) -> Self {
+        Centering {
+            before: means.to_vec(),
+            after: means.to_vec(),
+            inverse_covariance: None,
+        }
+    }
+
+    /// Centring for a time series: source and target means and the inverse of the sources'
+    /// connected covariance C + εI (ε = [`Centering::MIN_VARIANCE`]).
+    pub fn transitions(series: &crate::Raster) -> Self {
+        let t = series.n_samples();
+        let sources = series.samples(0, t.saturating_sub(1));
+        let targets = series.samples(t.min(1), t);
+        let m = crate::stats::Moments::of(&sources);
+        let n = m.means.len();
+        let c = m.connected() + nalgebra::DMatrix::identity(n, n) * Self::MIN_VARIANCE;
+        let inverse = c.cholesky().map(|ch| ch.inverse());
+        Centering {
+            before: m.means.iter().cloned().collect(),
+            after: crate::stats::Moments::of(&targets)
+                .means
+                .iter()
+                .cloned()
+                .collect(),
+            inverse_covariance: inverse,
+        }
+    }
+
+    /// 1 − m², clamped below.
+    pub fn variance(m: f64) -> f64 {
+        (1.0 - m * m).max(Self::MIN_VARIANCE)
+    }
 }
 
 /// Index of the pair (i, j), i < j, in the row-major upper triangle of an N × N matrix:

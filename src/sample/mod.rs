@@ -4,6 +4,7 @@
 pub mod chains;
 pub mod conditional;
 pub mod exact;
+pub mod fastmath;
 pub mod gibbs;
 pub mod glauber;
 pub mod metropolis;
