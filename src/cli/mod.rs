@@ -1,5 +1,6 @@
 //! Command-line interface: argument definitions and dispatch.
 
+mod demo;
 mod evaluate;
 mod fit;
 mod generate;
@@ -33,8 +34,10 @@ enum Command {
     },
     /// Draw samples (equilibrium) or a time series (kinetic) from a model file.
     Sample(sample::SampleArgs),
-    /// Log-likelihood and moment errors of a model on data.
+    /// Log-likelihood of a model on data.
     Evaluate(evaluate::EvaluateArgs),
+    /// Planted-model recovery on built-in defaults: true vs inferred parameters.
+    Demo(demo::DemoArgs),
 }
 
 /// Scalar precision of a run.
@@ -147,5 +150,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit { what } => fit::run(what),
         Command::Sample(args) => sample::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

@@ -113,7 +113,7 @@ impl<'a> Parser<'a> {
         let t = self.tokens_in_line;
         match self.layout {
             Layout::SpinsBySamples => {
-                if t % 64 == 0 {
+                if t.is_multiple_of(64) {
                     self.current.push(0);
                 }
                 if up {
@@ -126,7 +126,7 @@ impl<'a> Parser<'a> {
                 }
                 let sample = self.records;
                 let row = &mut self.rows[t];
-                if sample % 64 == 0 {
+                if sample.is_multiple_of(64) {
                     row.push(0);
                 }
                 if up {

@@ -135,7 +135,11 @@ impl Chain {
 /// Compiled for several instruction sets and chosen at run time (AVX2+FMA where the processor
 /// has it), because the accepted-flip update f += 2 s_i J[:, i] is a vector loop: the binary
 /// stays portable and still uses the wide registers.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.2"))]
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+sse4.2"
+))]
 fn sweeps<T: Real, M: FlipEnergy<T>, U: UpdateRule>(
     model: &M,
     spins: &mut [Spin],

@@ -92,6 +92,55 @@ struct Partial {
     log_cosh: Vec<f64>,
 }
 
+/// θ = base + Σ_{j listed} col_j, in blocks of 32 rows held in registers across all the
+/// listed columns (instead of loading and storing θ once per column).
+#[inline(always)]
+fn add_columns(theta: &mut [f64], base: &[f64], matrix: &[f64], listed: &[u16], n: usize) {
+    const BLOCK: usize = 32;
+    let full = n - n % BLOCK;
+    for start in (0..full).step_by(BLOCK) {
+        let mut acc = [0.0f64; BLOCK];
+        acc.copy_from_slice(&base[start..start + BLOCK]);
+        for &j in listed {
+            let col = &matrix[j as usize * n + start..j as usize * n + start + BLOCK];
+            for (a, &c) in acc.iter_mut().zip(col) {
+                *a += c;
+            }
+        }
+        theta[start..start + BLOCK].copy_from_slice(&acc);
+    }
+    theta[full..].copy_from_slice(&base[full..]);
+    for &j in listed {
+        let col = &matrix[j as usize * n + full..(j as usize + 1) * n];
+        for (th, &c) in theta[full..].iter_mut().zip(col) {
+            *th += c;
+        }
+    }
+}
+
+/// col_j += v for every listed j, in blocks of 32 rows of v held in registers.
+#[inline(always)]
+fn add_to_columns(matrix: &mut [f64], v: &[f64], listed: &[u16], n: usize) {
+    const BLOCK: usize = 32;
+    let full = n - n % BLOCK;
+    for start in (0..full).step_by(BLOCK) {
+        let mut block = [0.0f64; BLOCK];
+        block.copy_from_slice(&v[start..start + BLOCK]);
+        for &j in listed {
+            let col = &mut matrix[j as usize * n + start..j as usize * n + start + BLOCK];
+            for (c, &b) in col.iter_mut().zip(&block) {
+                *c += b;
+            }
+        }
+    }
+    for &j in listed {
+        let col = &mut matrix[j as usize * n + full..(j as usize + 1) * n];
+        for (c, &b) in col.iter_mut().zip(&v[full..]) {
+            *c += b;
+        }
+    }
+}
+
 /// Sums over transitions `range`. Compiled for AVX2+FMA as well as the baseline and chosen
 /// at run time: the column adds and the transcendental pass are vector loops.
 #[multiversion::multiversion(targets(
@@ -115,25 +164,14 @@ fn accumulate_block(
     let mut theta = vec![0.0; n];
     for t in range {
         let listed = data.listed(t);
-        theta.copy_from_slice(base);
-        for &j in listed {
-            let col = &scaled_j[j as usize * n..(j as usize + 1) * n];
-            for (th, &c) in theta.iter_mut().zip(col) {
-                *th += c;
-            }
-        }
+        add_columns(&mut theta, base, scaled_j, listed, n);
         for ((th, acc), lc_acc) in theta.iter_mut().zip(&mut p.tanh).zip(&mut p.log_cosh) {
             let (t, lc) = tanh_and_log_2cosh::<FMA>(*th);
             *lc_acc += lc;
             *acc += t;
             *th = t;
         }
-        for &j in listed {
-            let col = &mut p.listed_tanh[j as usize * n..(j as usize + 1) * n];
-            for (g, &t) in col.iter_mut().zip(&theta) {
-                *g += t;
-            }
-        }
+        add_to_columns(&mut p.listed_tanh, &theta, listed, n);
     }
     p
 }
