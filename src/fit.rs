@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::{
     learn::{History, Observer, Outcome},
     model::{Centering, Energy, Ising, KineticIsing, KineticOptions},
-    optim::{AnyOptimizer, OptimizerKind},
+    optim::{AnyOptimizer, AnyState, OptimizerKind},
     sample::{ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis, Sampler},
-    LearnSettings, Learner, PairStatistics, Raster, Real, Result, Statistics, TransitionStatistics,
+    Error, LearnSettings, Learner, PairStatistics, Raster, Real, Result, Statistics,
+    TransitionStatistics,
 };
 
 /// How the equilibrium model side is computed.
@@ -104,6 +105,29 @@ pub struct Fit<M> {
     pub constant_cells: Vec<usize>,
 }
 
+/// Checkpoints, resumption and divergence handling for a fit.
+pub struct FitControl<'a, M> {
+    /// A learner state written by an earlier checkpoint of the same fit: continue from it.
+    pub resume: Option<serde_json::Value>,
+    /// Hand the state to `checkpoint` every this many iterations (0: only at the end).
+    pub checkpoint_every: usize,
+    /// Receives learner states (as JSON) to store.
+    pub checkpoint: Option<&'a mut dyn FnMut(serde_json::Value) -> Result<()>>,
+    /// Filled with the last finite model when the run stops on non-finite parameters.
+    pub last_finite: Option<M>,
+}
+
+impl<M> Default for FitControl<'_, M> {
+    fn default() -> Self {
+        FitControl {
+            resume: None,
+            checkpoint_every: 0,
+            checkpoint: None,
+            last_finite: None,
+        }
+    }
+}
+
 /// Cells whose spin never changes over the raster.
 pub fn constant_cells(data: &Raster) -> Vec<usize> {
     data.up_counts()
@@ -136,6 +160,7 @@ fn drive<T, M, S, X>(
     learn: &LearnSettings,
     centering: Option<Centering>,
     observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, M>,
 ) -> Result<(M, History, Outcome)>
 where
     T: Real,
@@ -148,7 +173,26 @@ where
     if let Some(c) = centering {
         learner = learner.with_centering(c)?;
     }
-    let outcome = learner.run(learn, observer)?;
+    if let Some(state) = control.resume.take() {
+        let state = serde_json::from_value(state).map_err(|e| {
+            Error::Shape(format!(
+                "the checkpoint does not fit this model and optimiser: {e}"
+            ))
+        })?;
+        learner.load(state)?;
+    }
+    let every = control.checkpoint_every;
+    let mut sink =
+        |state: &crate::learn::LearnerState<T, AnyState<T>>| match &mut control.checkpoint {
+            Some(f) => f(serde_json::to_value(state).map_err(|e| Error::Shape(e.to_string()))?),
+            None => Ok(()),
+        };
+    let result = learner.run_with_checkpoints(learn, observer, every, &mut sink);
+    if let Err(e @ Error::NonFinite { .. }) = result {
+        control.last_finite = Some(learner.model().clone());
+        return Err(e);
+    }
+    let outcome = result?;
     let history = learner.history().clone();
     Ok((learner.into_model(), history, outcome))
 }
@@ -172,7 +216,19 @@ pub fn fit_ising<T: Real>(
     start: Option<Ising<T>>,
     observer: &mut dyn Observer<T>,
 ) -> Result<Fit<Ising<T>>> {
+    fit_ising_with(data, settings, start, observer, &mut FitControl::default())
+}
+
+/// [`fit_ising`] with checkpoints, resumption and divergence handling.
+pub fn fit_ising_with<T: Real>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    start: Option<Ising<T>>,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, Ising<T>>,
+) -> Result<Fit<Ising<T>>> {
     let n = data.n_spins();
+    crate::model::check_dense_size(n)?;
     let stats = PairStatistics::new(n);
     let constant = constant_cells(data);
     let data_stats = regularised(stats.average(data), data.n_samples(), !constant.is_empty());
@@ -205,17 +261,18 @@ pub fn fit_ising<T: Real>(
             learn,
             centering,
             observer,
+            control,
         )?,
         SamplerKind::Metropolis => {
             let chains = Metropolis::new(settings.mcmc.clone())?;
             drive(
-                model, stats, chains, data_stats, optimizer, learn, centering, observer,
+                model, stats, chains, data_stats, optimizer, learn, centering, observer, control,
             )?
         }
         SamplerKind::Gibbs => {
             let chains = Gibbs::new(settings.mcmc.clone())?;
             drive(
-                model, stats, chains, data_stats, optimizer, learn, centering, observer,
+                model, stats, chains, data_stats, optimizer, learn, centering, observer, control,
             )?
         }
     };
@@ -234,7 +291,19 @@ pub fn fit_kinetic<T: Real>(
     start: Option<KineticIsing<T>>,
     observer: &mut dyn Observer<T>,
 ) -> Result<Fit<KineticIsing<T>>> {
+    fit_kinetic_with(data, settings, start, observer, &mut FitControl::default())
+}
+
+/// [`fit_kinetic`] with checkpoints, resumption and divergence handling.
+pub fn fit_kinetic_with<T: Real>(
+    data: &Raster,
+    settings: &KineticFitSettings,
+    start: Option<KineticIsing<T>>,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, KineticIsing<T>>,
+) -> Result<Fit<KineticIsing<T>>> {
     let n = data.n_spins();
+    crate::model::check_dense_size(n)?;
     let stats = TransitionStatistics::new(n);
     let constant = constant_cells(data);
     let transitions = data.n_samples().saturating_sub(1);
@@ -260,6 +329,7 @@ pub fn fit_kinetic<T: Real>(
         &settings.learn,
         centering,
         observer,
+        control,
     )?;
     Ok(Fit {
         model,

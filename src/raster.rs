@@ -76,6 +76,24 @@ impl Raster {
         self.words_per_row
     }
 
+    /// A 64-bit FNV-1a hash of the shape and bits, to recognise the same data again (for
+    /// example when resuming a checkpoint).
+    pub fn fingerprint(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |v: u64| {
+            for byte in v.to_le_bytes() {
+                h ^= byte as u64;
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        eat(self.n_spins as u64);
+        eat(self.n_samples as u64);
+        for &w in &self.bits {
+            eat(w);
+        }
+        h
+    }
+
     /// Bytes held by the bits.
     pub fn memory_bytes(&self) -> usize {
         self.bits.len() * 8

@@ -243,3 +243,211 @@ fn invalid_settings_name_the_setting_and_its_range() {
         &["N <= 20"],
     );
 }
+
+fn params(file: &ModelFile) -> Vec<f64> {
+    file.h
+        .iter()
+        .chain(file.j.iter().flatten())
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_stopped_and_resumed_fit_equals_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "generate",
+            "ising",
+            "--n",
+            "5",
+            "--samples",
+            "20000",
+            "--exact",
+            "--out",
+            "d.txt",
+            "--model-out",
+            "t.json",
+        ],
+    );
+    let common = ["--iters", "60", "--samples", "4000", "--quiet"];
+    let mut first = vec![
+        "fit",
+        "ising",
+        "d.txt",
+        "--out",
+        "a.json",
+        "--checkpoint",
+        "cp.json",
+    ];
+    first.extend(["--checkpoint-every", "10", "--stop-after", "25"]);
+    first.extend(common);
+    let out = ok(d, &first);
+    assert!(out.contains("25 iterations, Stopped"), "{out}");
+    ok(
+        d,
+        &[
+            "fit", "ising", "d.txt", "--out", "b.json", "--resume", "cp.json", "--quiet",
+        ],
+    );
+    let mut whole = vec!["fit", "ising", "d.txt", "--out", "c.json"];
+    whole.extend(common);
+    ok(d, &whole);
+    let b = ModelFile::read(&d.join("b.json")).unwrap();
+    let c = ModelFile::read(&d.join("c.json")).unwrap();
+    assert_eq!(params(&b), params(&c));
+    assert_eq!(b.metrics["iterations"], 60);
+
+    // Resuming on other data is refused.
+    ok(
+        d,
+        &[
+            "generate",
+            "ising",
+            "--n",
+            "5",
+            "--samples",
+            "100",
+            "--exact",
+            "--seed",
+            "9",
+            "--out",
+            "other.txt",
+            "--model-out",
+            "o.json",
+        ],
+    );
+    bad_input(
+        d,
+        &[
+            "fit",
+            "ising",
+            "other.txt",
+            "--out",
+            "x.json",
+            "--resume",
+            "cp.json",
+        ],
+        &["cp.json", "other data"],
+    );
+}
+
+/// With Monte Carlo gradients there is no exact likelihood to backtrack on (with the exact
+/// sampler, adaptive steps would rescue this learning rate).
+#[test]
+fn a_diverging_fit_names_the_iteration_and_keeps_the_last_finite_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "generate",
+            "ising",
+            "--n",
+            "5",
+            "--samples",
+            "1000",
+            "--exact",
+            "--out",
+            "d.txt",
+            "--model-out",
+            "t.json",
+        ],
+    );
+    let (code, _, stderr) = spinfer(
+        d,
+        &[
+            "fit",
+            "ising",
+            "d.txt",
+            "--out",
+            "m.json",
+            "--samples",
+            "1000",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "1e38",
+            "--precision",
+            "f32",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("non-finite at iteration"), "{stderr}");
+    assert!(stderr.contains("--lr"), "{stderr}");
+    // The model file exists, and reading it checks that every value is finite.
+    let kept = ModelFile::read(&d.join("m.json")).unwrap();
+    assert!(kept.metrics["diverged_at_iteration"].is_u64());
+}
+
+#[test]
+fn silent_cells_get_a_warning_and_a_finite_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = String::new();
+    let m = 2000;
+    for i in 0..3 {
+        let row: Vec<&str> = (0..m)
+            .map(|t| {
+                if i < 2 && (t * (i + 3)) % 7 < 2 {
+                    "1"
+                } else {
+                    "0"
+                }
+            })
+            .collect();
+        text.push_str(&row.join(" "));
+        text.push('\n');
+    }
+    std::fs::write(d.join("silent.txt"), text).unwrap();
+    for kind in ["ising", "kinetic"] {
+        let mut args = vec!["fit", kind, "silent.txt", "--out", "m.json", "--quiet"];
+        if kind == "ising" {
+            args.extend(["--sampler", "exact"]);
+        }
+        let (code, _, stderr) = spinfer(d, &args);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains("warning") && stderr.contains("cells 2 "),
+            "{stderr}"
+        );
+        let fit = ModelFile::read(&d.join("m.json")).unwrap();
+        // Finite (checked on reading) and strongly negative: about −½ log(2M).
+        assert!(
+            fit.h[2] < -2.0,
+            "{kind}: h of the silent cell is {}",
+            fit.h[2]
+        );
+    }
+}
+
+#[test]
+fn oversized_requests_are_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bad_input(
+        d,
+        &[
+            "generate",
+            "ising",
+            "--n",
+            "100000",
+            "--samples",
+            "10",
+            "--out",
+            "d.txt",
+            "--model-out",
+            "m.json",
+        ],
+        &["n = 100000", "8192"],
+    );
+    std::fs::write(d.join("wide.txt"), "0 1\n".repeat(9000)).unwrap();
+    bad_input(
+        d,
+        &["fit", "kinetic", "wide.txt", "--out", "m.json"],
+        &["9000 spins"],
+    );
+}

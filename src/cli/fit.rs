@@ -1,21 +1,23 @@
-//! `spinfer fit`: equilibrium or kinetic fits of a data file.
+//! `spinfer fit`: equilibrium or kinetic fits of a data file, with checkpoints.
 
 use std::path::Path;
 
 use clap::{Args, Subcommand};
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::json;
 use spinfer::{
-    data::{read_raster, write_atomic, ModelFile},
-    fit::{self as fitting, fit_ising, fit_kinetic, IsingFitSettings, KineticFitSettings},
-    learn::History,
+    data::{read_raster, write_atomic, Checkpoint, DataFingerprint, ModelFile, ModelKind},
+    fit::{
+        fit_ising_with, fit_kinetic_with, Fit, FitControl, IsingFitSettings, KineticFitSettings,
+    },
     sample::McmcSettings,
-    Error, Ising, KineticIsing, KineticOptions, Raster, Real, Result,
+    Error, KineticOptions, Raster, Real, Result,
 };
 
 use super::{progress::Progress, CommonFit, Precision, SamplerArg};
 
 #[derive(Subcommand, Debug)]
-pub enum Fit {
+pub enum FitCommand {
     /// Equilibrium Ising model by Boltzmann learning.
     Ising(IsingArgs),
     /// Kinetic Ising model (parallel Glauber) by exact-likelihood ascent.
@@ -58,9 +60,9 @@ pub struct KineticArgs {
     self_couplings: bool,
 }
 
-pub fn run(what: Fit) -> Result<()> {
+pub fn run(what: FitCommand) -> Result<()> {
     match what {
-        Fit::Ising(a) => {
+        FitCommand::Ising(a) => {
             let mut settings = IsingFitSettings::default();
             apply_common(
                 &a.common,
@@ -77,15 +79,17 @@ pub fn run(what: Fit) -> Result<()> {
                 persistent: true,
                 seed: a.seed,
             };
+            let data = read_raster(&a.common.data, a.common.layout.into())?;
+            let (settings, precision, resume) =
+                resumed(&a.common, ModelKind::Ising, &data, settings)?;
             settings.mcmc.check()?;
             settings.learn.check()?;
-            let data = read_raster(&a.common.data, a.common.layout.into())?;
-            match a.common.precision {
-                Precision::F64 => fit_and_save_ising::<f64>(&data, &settings, &a.common),
-                Precision::F32 => fit_and_save_ising::<f32>(&data, &settings, &a.common),
+            match precision {
+                Precision::F64 => fit_ising::<f64>(&data, &settings, &a.common, resume),
+                Precision::F32 => fit_ising::<f32>(&data, &settings, &a.common, resume),
             }
         }
-        Fit::Kinetic(a) => {
+        FitCommand::Kinetic(a) => {
             let mut settings = KineticFitSettings {
                 options: KineticOptions {
                     symmetric: a.symmetric,
@@ -99,7 +103,6 @@ pub fn run(what: Fit) -> Result<()> {
                 &mut settings.lr,
                 &mut settings.learn,
             );
-            settings.learn.check()?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
             if data.n_samples() < 2 {
                 return Err(Error::Shape(format!(
@@ -107,9 +110,12 @@ pub fn run(what: Fit) -> Result<()> {
                     a.common.data.display()
                 )));
             }
-            match a.common.precision {
-                Precision::F64 => fit_and_save_kinetic::<f64>(&data, &settings, &a.common),
-                Precision::F32 => fit_and_save_kinetic::<f32>(&data, &settings, &a.common),
+            let (settings, precision, resume) =
+                resumed(&a.common, ModelKind::Kinetic, &data, settings)?;
+            settings.learn.check()?;
+            match precision {
+                Precision::F64 => fit_kinetic::<f64>(&data, &settings, &a.common, resume),
+                Precision::F32 => fit_kinetic::<f32>(&data, &settings, &a.common, resume),
             }
         }
     }
@@ -133,6 +139,167 @@ fn apply_common(
     }
 }
 
+/// With --resume: the checkpoint's settings (with --iters applied), precision and learner
+/// state, after checking that it belongs to this kind of fit and to this data.
+fn resumed<S: DeserializeOwned + HasBudget>(
+    common: &CommonFit,
+    kind: ModelKind,
+    data: &Raster,
+    settings: S,
+) -> Result<(S, Precision, Option<serde_json::Value>)> {
+    let Some(path) = &common.resume else {
+        return Ok((settings, common.precision, None));
+    };
+    let c = Checkpoint::read(path)?;
+    if c.kind != kind {
+        return Err(Error::Shape(format!(
+            "{} is a checkpoint of a {:?} fit",
+            path.display(),
+            c.kind
+        )));
+    }
+    c.check_data(path, data)?;
+    let mut settings: S = serde_json::from_value(c.settings)
+        .map_err(|e| Error::Shape(format!("{}: unreadable settings: {e}", path.display())))?;
+    if let Some(k) = common.iters {
+        settings.set_max_iters(k);
+    }
+    let precision = if c.precision == "f32" {
+        Precision::F32
+    } else {
+        Precision::F64
+    };
+    Ok((settings, precision, Some(c.learner)))
+}
+
+/// Fit settings whose iteration budget --iters can change on resume.
+trait HasBudget {
+    fn set_max_iters(&mut self, k: usize);
+}
+
+impl HasBudget for IsingFitSettings {
+    fn set_max_iters(&mut self, k: usize) {
+        self.learn.max_iters = k;
+    }
+}
+
+impl HasBudget for KineticFitSettings {
+    fn set_max_iters(&mut self, k: usize) {
+        self.learn.max_iters = k;
+    }
+}
+
+fn fit_ising<T: Real>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    common: &CommonFit,
+    resume: Option<serde_json::Value>,
+) -> Result<()> {
+    let max_iters = settings.learn.max_iters;
+    run_and_save::<T, _, _>(
+        data,
+        settings,
+        ModelKind::Ising,
+        max_iters,
+        common,
+        resume,
+        |observer, control| fit_ising_with::<T>(data, settings, None, observer, control),
+        ModelFile::from_ising,
+    )
+}
+
+fn fit_kinetic<T: Real>(
+    data: &Raster,
+    settings: &KineticFitSettings,
+    common: &CommonFit,
+    resume: Option<serde_json::Value>,
+) -> Result<()> {
+    let max_iters = settings.learn.max_iters;
+    run_and_save::<T, _, _>(
+        data,
+        settings,
+        ModelKind::Kinetic,
+        max_iters,
+        common,
+        resume,
+        |observer, control| fit_kinetic_with::<T>(data, settings, None, observer, control),
+        ModelFile::from_kinetic,
+    )
+}
+
+/// Runs a fit with progress, checkpoints and divergence handling, then writes the model
+/// file and the trace.
+#[allow(clippy::too_many_arguments)]
+fn run_and_save<T: Real, M, S: Serialize>(
+    data: &Raster,
+    settings: &S,
+    kind: ModelKind,
+    max_iters: usize,
+    common: &CommonFit,
+    resume: Option<serde_json::Value>,
+    fit: impl FnOnce(&mut Progress, &mut FitControl<'_, M>) -> Result<Fit<M>>,
+    to_file: impl Fn(&M) -> ModelFile,
+) -> Result<()> {
+    if common.checkpoint.is_some() && common.checkpoint_every == 0 {
+        return Err(Error::setting("checkpoint-every", 0, ">= 1"));
+    }
+    let settings_json = serde_json::to_value(settings).unwrap_or_default();
+    let fingerprint = DataFingerprint::of(data);
+    let mut save_checkpoint = |learner: serde_json::Value| -> Result<()> {
+        match &common.checkpoint {
+            Some(path) => Checkpoint {
+                version: Checkpoint::VERSION,
+                kind,
+                precision: T::NAME.into(),
+                data: fingerprint,
+                settings: settings_json.clone(),
+                learner,
+            }
+            .write(path),
+            None => Ok(()),
+        }
+    };
+    let mut control = FitControl {
+        resume,
+        checkpoint_every: if common.checkpoint.is_some() {
+            common.checkpoint_every
+        } else {
+            0
+        },
+        checkpoint: Some(&mut save_checkpoint),
+        last_finite: None,
+    };
+    let mut progress = Progress::new(max_iters, common.quiet, common.stop_after);
+    let result = fit(&mut progress, &mut control);
+    progress.finish();
+    let fit = match result {
+        Ok(fit) => fit,
+        Err(e) => {
+            if let (Error::NonFinite { iteration, .. }, Some(model)) = (&e, &control.last_finite) {
+                let mut file = to_file(model);
+                file.settings = settings_json.clone();
+                file.metrics = json!({ "diverged_at_iteration": iteration, "precision": T::NAME });
+                file.write(&common.out)?;
+                eprintln!(
+                    "spinfer: the last finite model is in {}",
+                    common.out.display()
+                );
+            }
+            return Err(e);
+        }
+    };
+    warn_constant(&fit.constant_cells, &common.data);
+    let mut file = to_file(&fit.model);
+    file.settings = settings_json;
+    file.metrics = metrics(&fit, T::NAME);
+    file.write(&common.out)?;
+    if let Some(p) = &common.trace {
+        write_atomic(p, |w| fit.history.write_csv(w))?;
+    }
+    report(&fit, kind, data.n_spins(), &common.out);
+    Ok(())
+}
+
 fn warn_constant(cells: &[usize], data: &Path) {
     if !cells.is_empty() {
         let list: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
@@ -145,7 +312,7 @@ fn warn_constant(cells: &[usize], data: &Path) {
     }
 }
 
-fn metrics<M>(fit: &fitting::Fit<M>, precision: &str) -> serde_json::Value {
+fn metrics<M>(fit: &Fit<M>, precision: &str) -> serde_json::Value {
     let last = fit.history.records.last();
     json!({
         "iterations": fit.history.records.len(),
@@ -158,17 +325,10 @@ fn metrics<M>(fit: &fitting::Fit<M>, precision: &str) -> serde_json::Value {
     })
 }
 
-fn write_trace(path: Option<&Path>, history: &History) -> Result<()> {
-    match path {
-        Some(p) => write_atomic(p, |w| history.write_csv(w)),
-        None => Ok(()),
-    }
-}
-
-fn report<M>(fit: &fitting::Fit<M>, kind: &str, n: usize, out: &Path) {
+fn report<M>(fit: &Fit<M>, kind: ModelKind, n: usize, out: &Path) {
     let last = fit.history.records.last();
     let mut line = format!(
-        "fitted {kind} model ({n} spins): {} iterations, {:?}, max|grad| {:.2e}",
+        "fitted {kind:?} model ({n} spins): {} iterations, {:?}, max|grad| {:.2e}",
         fit.history.records.len(),
         fit.outcome,
         last.map_or(f64::NAN, |r| r.max_abs_gradient())
@@ -177,44 +337,4 @@ fn report<M>(fit: &fitting::Fit<M>, kind: &str, n: usize, out: &Path) {
         line.push_str(&format!(", log-likelihood {l:.6}"));
     }
     println!("{line} -> {}", out.display());
-}
-
-fn fit_and_save_ising<T: Real>(
-    data: &Raster,
-    settings: &IsingFitSettings,
-    common: &CommonFit,
-) -> Result<()> {
-    let mut progress = Progress::new(settings.learn.max_iters, common.quiet);
-    let result = fit_ising::<T>(data, settings, None, &mut progress);
-    progress.finish();
-    let fit = result?;
-    warn_constant(&fit.constant_cells, &common.data);
-    let model: &Ising<T> = &fit.model;
-    let mut file = ModelFile::from_ising(model);
-    file.settings = serde_json::to_value(settings).unwrap_or_default();
-    file.metrics = metrics(&fit, T::NAME);
-    file.write(&common.out)?;
-    write_trace(common.trace.as_deref(), &fit.history)?;
-    report(&fit, "ising", data.n_spins(), &common.out);
-    Ok(())
-}
-
-fn fit_and_save_kinetic<T: Real>(
-    data: &Raster,
-    settings: &KineticFitSettings,
-    common: &CommonFit,
-) -> Result<()> {
-    let mut progress = Progress::new(settings.learn.max_iters, common.quiet);
-    let result = fit_kinetic::<T>(data, settings, None, &mut progress);
-    progress.finish();
-    let fit = result?;
-    warn_constant(&fit.constant_cells, &common.data);
-    let model: &KineticIsing<T> = &fit.model;
-    let mut file = ModelFile::from_kinetic(model);
-    file.settings = serde_json::to_value(settings).unwrap_or_default();
-    file.metrics = metrics(&fit, T::NAME);
-    file.write(&common.out)?;
-    write_trace(common.trace.as_deref(), &fit.history)?;
-    report(&fit, "kinetic", data.n_spins(), &common.out);
-    Ok(())
 }

@@ -48,8 +48,12 @@ pub struct Planted {
 
 impl Planted {
     fn check(&self) -> Result<(f64, f64)> {
-        if self.n == 0 {
-            return Err(Error::setting("n", self.n, ">= 1"));
+        if self.n == 0 || self.n > spinfer::model::MAX_DENSE_SPINS {
+            return Err(Error::setting(
+                "n",
+                self.n,
+                format!("in 1..={}", spinfer::model::MAX_DENSE_SPINS),
+            ));
         }
         let default = (1.0 / self.n as f64).sqrt();
         let h = self.h_std.unwrap_or(default);

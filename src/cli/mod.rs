@@ -30,7 +30,7 @@ enum Command {
     /// Fit a model to data.
     Fit {
         #[command(subcommand)]
-        what: fit::Fit,
+        what: fit::FitCommand,
     },
     /// Draw samples (equilibrium) or a time series (kinetic) from a model file.
     Sample(sample::SampleArgs),
@@ -141,6 +141,20 @@ pub struct CommonFit {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Save the fit's state here (atomically) to resume it later with --resume.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// Iterations between checkpoints.
+    #[arg(long, default_value_t = 50)]
+    pub checkpoint_every: usize,
+    /// Stop after this many iterations in all, as if interrupted: the checkpoint (if any) is
+    /// kept and the current parameters are written; continue later with --resume.
+    #[arg(long)]
+    pub stop_after: Option<usize>,
+    /// Continue a fit from a checkpoint: same data file; the checkpoint's settings are used
+    /// (--iters may change the budget).
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
 }
 
 /// Runs a parsed command line.

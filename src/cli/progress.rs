@@ -7,14 +7,17 @@ use spinfer::{
     Real,
 };
 
-/// Shows iterations, max |gradient| and the log-likelihood when known.
+/// Shows iterations, max |gradient| and the log-likelihood when known; optionally stops the
+/// run after a number of iterations.
 pub struct Progress {
     bar: ProgressBar,
+    stop_after: Option<usize>,
 }
 
 impl Progress {
-    /// A bar for `total` iterations; hidden when `quiet`.
-    pub fn new(total: usize, quiet: bool) -> Self {
+    /// A bar for `total` iterations; hidden when `quiet`; stopping after `stop_after`
+    /// iterations in all.
+    pub fn new(total: usize, quiet: bool, stop_after: Option<usize>) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
         if quiet {
             bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -24,7 +27,7 @@ impl Progress {
                 .expect("valid template")
                 .progress_chars("=> "),
         );
-        Progress { bar }
+        Progress { bar, stop_after }
     }
 
     /// Clears the bar.
@@ -41,6 +44,9 @@ impl<T: Real> Observer<T> for Progress {
             msg.push_str(&format!("  logL {l:.5}"));
         }
         self.bar.set_message(msg);
-        Control::Continue
+        match self.stop_after {
+            Some(k) if record.iteration + 1 >= k => Control::Stop,
+            _ => Control::Continue,
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! Reading and writing spin rasters and model files.
 
 pub mod atomic;
+pub mod checkpoint;
 pub mod model_file;
 pub mod raster_io;
 pub mod split;
 
 pub use atomic::write_atomic;
+pub use checkpoint::{Checkpoint, DataFingerprint};
 pub use model_file::{ModelFile, ModelKind};
 pub use raster_io::{read_raster, write_raster, Layout};
 pub use split::Split;

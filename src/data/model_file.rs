@@ -124,6 +124,7 @@ impl ModelFile {
     /// Checks sizes and finiteness.
     fn validate(&self, path: &Path) -> Result<()> {
         let bad = |m: String| Error::Shape(format!("{}: {m}", path.display()));
+        crate::model::check_dense_size(self.n).map_err(|e| bad(e.to_string()))?;
         if self.h.len() != self.n {
             return Err(bad(format!(
                 "n = {} but h has {} entries",
@@ -159,7 +160,12 @@ impl ModelFile {
     /// Reads and validates a model file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: ModelFile = serde_json::from_str(&text).map_err(|e| Error::Parse {
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates the text of a model file; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let file: ModelFile = serde_json::from_str(text).map_err(|e| Error::Parse {
             file: path.to_path_buf(),
             line: e.line(),
             column: e.column(),

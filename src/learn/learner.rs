@@ -63,13 +63,47 @@ fn rounding_slack<T: Real>(l: f64) -> f64 {
     (4.0 * T::default_epsilon().as_f64()).max(1e-12) * l.abs().max(1.0)
 }
 
+/// Receives learner states to store (see [`Learner::run_with_checkpoints`]).
+pub type CheckpointSink<'a, T, S> = dyn FnMut(&LearnerState<T, S>) -> Result<()> + 'a;
+
 /// A point the adaptive step may return to.
-#[derive(Clone)]
-struct Accepted<T: Real, S> {
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "S: serde::Serialize",
+    deserialize = "S: serde::de::DeserializeOwned"
+))]
+pub struct Accepted<T: Real, S> {
     params: DVector<T>,
     opt_state: S,
     gradient: DVector<T>,
     log_likelihood: f64,
+}
+
+/// Everything a run needs to continue exactly where it stopped: with the same data and
+/// settings, a run restored from this state ends with the same parameters, bit for bit, as
+/// one that never stopped.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "S: serde::Serialize",
+    deserialize = "S: serde::de::DeserializeOwned"
+))]
+pub struct LearnerState<T: Real, S> {
+    /// Iterations done.
+    pub iteration: usize,
+    /// Current parameters.
+    pub params: DVector<T>,
+    /// Optimiser state.
+    pub opt_state: S,
+    /// Records so far.
+    pub history: History,
+    /// Tail-average sum and count.
+    pub tail: Option<(DVector<f64>, usize)>,
+    /// Adaptive step: last accepted point and step factor.
+    pub accepted: Option<Accepted<T, S>>,
+    /// Adaptive step factor.
+    pub step_scale: f64,
+    /// The sampler's own state (chains and generators).
+    pub sampler: serde_json::Value,
 }
 
 impl<T, M, S, X, O> Learner<T, M, S, X, O>
@@ -182,27 +216,38 @@ where
         &self.opt_state
     }
 
-    /// Restores a saved position: iteration count, parameters, optimiser state and history.
-    /// The sampler's state is restored through [`Learner::sampler_mut`].
-    pub fn restore(
-        &mut self,
-        iteration: usize,
-        params: &DVector<T>,
-        opt_state: O::State,
-        history: History,
-    ) -> Result<()> {
-        if params.len() != self.model.params().len() {
+    /// The full state of the run, for a checkpoint.
+    pub fn save(&self) -> LearnerState<T, O::State> {
+        LearnerState {
+            iteration: self.iteration,
+            params: self.model.params().clone(),
+            opt_state: self.opt_state.clone(),
+            history: self.history.clone(),
+            tail: self.tail.clone(),
+            accepted: self.accepted.clone(),
+            step_scale: self.step_scale,
+            sampler: self.sampler.save(),
+        }
+    }
+
+    /// Continues from a saved state (same data and settings assumed).
+    pub fn load(&mut self, state: LearnerState<T, O::State>) -> Result<()> {
+        if state.params.len() != self.model.params().len() {
             return Err(Error::Shape(format!(
                 "saved parameters have {} entries, the model {}",
-                params.len(),
+                state.params.len(),
                 self.model.params().len()
             )));
         }
-        self.model.set_params(params);
-        self.opt_state = opt_state;
-        self.iteration = iteration;
-        self.seconds_before = history.records.last().map_or(0.0, |r| r.seconds);
-        self.history = history;
+        self.sampler.load(&state.sampler)?;
+        self.model.set_params(&state.params);
+        self.opt_state = state.opt_state;
+        self.iteration = state.iteration;
+        self.seconds_before = state.history.records.last().map_or(0.0, |r| r.seconds);
+        self.history = state.history;
+        self.tail = state.tail;
+        self.accepted = state.accepted;
+        self.step_scale = state.step_scale;
         Ok(())
     }
 
@@ -300,16 +345,6 @@ where
         Ok(record)
     }
 
-    /// The tail-average state (for checkpoints): sum of parameters and count.
-    pub fn tail_average(&self) -> Option<&(DVector<f64>, usize)> {
-        self.tail.as_ref()
-    }
-
-    /// Restores the tail-average state from a checkpoint.
-    pub fn set_tail_average(&mut self, tail: Option<(DVector<f64>, usize)>) {
-        self.tail = tail;
-    }
-
     /// Iterates until the gradient tolerance, the iteration budget, or an observer's stop.
     /// With [`LearnSettings::average_tail`], a run that uses its whole budget ends at the
     /// average of the parameters over the tail.
@@ -317,6 +352,18 @@ where
         &mut self,
         settings: &LearnSettings,
         observer: &mut B,
+    ) -> Result<Outcome> {
+        self.run_with_checkpoints(settings, observer, 0, &mut |_| Ok(()))
+    }
+
+    /// [`Learner::run`], handing the state to `checkpoint` every `every` iterations (never
+    /// when 0) and once more when the loop ends, before the tail average is applied.
+    pub fn run_with_checkpoints<B: Observer<T> + ?Sized>(
+        &mut self,
+        settings: &LearnSettings,
+        observer: &mut B,
+        every: usize,
+        checkpoint: &mut CheckpointSink<'_, T, O::State>,
     ) -> Result<Outcome> {
         settings.check()?;
         let started = Instant::now();
@@ -331,13 +378,21 @@ where
                 *count += 1;
             }
             let control = observer.observe(&record, self.model.params());
-            if record.max_abs_gradient() < settings.grad_tol {
+            let done = record.max_abs_gradient() < settings.grad_tol;
+            let due = every > 0 && self.iteration.is_multiple_of(every);
+            if due && !done && control == Control::Continue {
+                checkpoint(&self.save())?;
+            }
+            if done {
+                checkpoint(&self.save())?;
                 return Ok(Outcome::Converged);
             }
             if control == Control::Stop {
+                checkpoint(&self.save())?;
                 return Ok(Outcome::Stopped);
             }
         }
+        checkpoint(&self.save())?;
         if let Some((sum, count)) = self.tail.take() {
             let mean = sum.map(|v| T::cast(v / count as f64));
             self.model.set_params(&mean);

@@ -6,6 +6,6 @@ pub mod observer;
 pub mod settings;
 
 pub use history::{History, Record};
-pub use learner::{Learner, Outcome};
+pub use learner::{Accepted, Learner, LearnerState, Outcome};
 pub use observer::{Control, NoObserver, Observer};
 pub use settings::LearnSettings;

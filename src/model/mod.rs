@@ -13,6 +13,20 @@ use nalgebra::DVector;
 
 use crate::{raster::Spin, Real};
 
+/// Largest N of the dense models: J takes 8·N² bytes (537 MB at N = 8192), and a bigger
+/// request is refused with an error rather than an allocation failure.
+pub const MAX_DENSE_SPINS: usize = 8192;
+
+/// Refuses N above [`MAX_DENSE_SPINS`].
+pub fn check_dense_size(n: usize) -> crate::Result<()> {
+    if n > MAX_DENSE_SPINS {
+        return Err(crate::Error::Shape(format!(
+            "{n} spins: dense models take at most {MAX_DENSE_SPINS} (J needs 8·N² bytes)"
+        )));
+    }
+    Ok(())
+}
+
 /// A named block of parameters (for example "h" or "J"), used for per-block reports
 /// (max |gradient| of h and of J) and per-block penalties.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -252,4 +252,14 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for Mcmc<U> {
         self.last = Some(samples);
         Ok(averages)
     }
+
+    fn save(&self) -> serde_json::Value {
+        serde_json::to_value(&self.chains).unwrap_or_default()
+    }
+
+    fn load(&mut self, state: &serde_json::Value) -> Result<()> {
+        let chains: Vec<Chain> = serde_json::from_value(state.clone())
+            .map_err(|e| Error::Shape(format!("checkpoint chains are unreadable: {e}")))?;
+        self.set_chains(chains)
+    }
 }

@@ -42,4 +42,15 @@ pub struct ModelAverages<T: Real> {
 pub trait Sampler<T: Real, M: Energy<T>>: Send {
     /// Model averages of the statistics `stats` at the model's current parameters.
     fn averages<S: Statistics<T>>(&mut self, model: &M, stats: &S) -> Result<ModelAverages<T>>;
+
+    /// The state that carries over between calls (chains and generators), for checkpoints.
+    /// Stateless samplers keep the default (null).
+    fn save(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
+    /// Restores a state written by [`Sampler::save`].
+    fn load(&mut self, _state: &serde_json::Value) -> Result<()> {
+        Ok(())
+    }
 }
