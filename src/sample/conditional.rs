@@ -15,7 +15,7 @@ use crate::{
 
 /// Largest number of time chunks evaluated in parallel. Fixed, so that the floating-point
 /// summation order, and hence the result, does not depend on the number of threads.
-const MAX_CHUNKS: usize = 32;
+const MAX_CHUNKS: usize = 16;
 
 /// The source states s(t), t = 0..T−2, of a time series as sparse index lists.
 ///
