@@ -451,3 +451,28 @@ fn oversized_requests_are_refused_before_allocating() {
         &["9000 spins"],
     );
 }
+
+#[test]
+fn settings_are_checked_before_the_data_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The data file does not exist: the settings error must come first.
+    bad_input(
+        d,
+        &[
+            "fit",
+            "ising",
+            "missing.txt",
+            "--out",
+            "m.json",
+            "--chains",
+            "0",
+        ],
+        &["chains"],
+    );
+    bad_input(
+        d,
+        &["fit", "kinetic", "missing.txt", "--out", "m.json", "--lr=0"],
+        &["lr"],
+    );
+}

@@ -10,6 +10,7 @@ use spinfer::{
     fit::{
         fit_ising_with, fit_kinetic_with, Fit, FitControl, IsingFitSettings, KineticFitSettings,
     },
+    optim::{AnyOptimizer, Optimizer, OptimizerKind},
     sample::McmcSettings,
     Error, KineticOptions, Raster, Real, Result,
 };
@@ -79,6 +80,7 @@ pub fn run(what: FitCommand) -> Result<()> {
                 persistent: true,
                 seed: a.seed,
             };
+            check_settings(settings.mcmc.check().and(settings.learn.check()), &a.common)?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
             let (settings, precision, resume) =
                 resumed(&a.common, ModelKind::Ising, &data, settings)?;
@@ -103,6 +105,7 @@ pub fn run(what: FitCommand) -> Result<()> {
                 &mut settings.lr,
                 &mut settings.learn,
             );
+            check_settings(settings.learn.check(), &a.common)?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
             if data.n_samples() < 2 {
                 return Err(Error::Shape(format!(
@@ -121,13 +124,31 @@ pub fn run(what: FitCommand) -> Result<()> {
     }
 }
 
+/// Validates the command-line settings before any data is read. A resumed fit takes its
+/// settings from the checkpoint instead, so there is nothing to check then.
+fn check_settings(checks: Result<()>, common: &CommonFit) -> Result<()> {
+    if common.resume.is_some() {
+        return Ok(());
+    }
+    checks?;
+    match common.lr {
+        Some(lr) => {
+            let kind = common.optimizer.map_or(OptimizerKind::Sgd, Into::into);
+            <AnyOptimizer as Optimizer<f64>>::check(&AnyOptimizer::new(kind, lr))
+        }
+        None => Ok(()),
+    }
+}
+
 fn apply_common(
     c: &CommonFit,
-    optimizer: &mut spinfer::optim::OptimizerKind,
+    optimizer: &mut OptimizerKind,
     lr: &mut f64,
     learn: &mut spinfer::LearnSettings,
 ) {
-    *optimizer = c.optimizer.into();
+    if let Some(o) = c.optimizer {
+        *optimizer = o.into();
+    }
     if let Some(v) = c.lr {
         *lr = v;
     }

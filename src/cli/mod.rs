@@ -120,10 +120,10 @@ pub struct CommonFit {
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     pub layout: LayoutArg,
-    /// Optimiser.
-    #[arg(long, value_enum, default_value = "adam")]
-    pub optimizer: OptimizerArg,
-    /// Learning rate [default: 0.05].
+    /// Optimiser [default: adam (ising), sgd with centring (kinetic)].
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerArg>,
+    /// Learning rate [default: 0.05 (ising), 1 (kinetic)].
     #[arg(long)]
     pub lr: Option<f64>,
     /// Maximum iterations [default: 400 (ising), 1000 (kinetic)].
