@@ -50,7 +50,7 @@ pub enum Error {
     NonFinite {
         /// The iteration at which it happened.
         iteration: usize,
-        /// "gradient" or "parameters".
+        /// "gradient", "log-likelihood" or "parameters".
         what: &'static str,
     },
     /// Reading or writing a file failed.

@@ -277,6 +277,11 @@ mod tests {
             let b = r.samples(cut, 200);
             assert_eq!(Raster::concat(&[a, b]).unwrap(), r, "cut at {cut}");
         }
+        let picked = r.select(&[5, 0, 199]);
+        for i in 0..3 {
+            assert_eq!(picked.column(0)[i], r.spin(i, 5));
+            assert_eq!(picked.column(2)[i], r.spin(i, 199));
+        }
         let mid = r.samples(37, 170);
         for t in 0..mid.n_samples() {
             for i in 0..3 {

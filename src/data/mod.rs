@@ -4,10 +4,8 @@ pub mod atomic;
 pub mod checkpoint;
 pub mod model_file;
 pub mod raster_io;
-pub mod split;
 
 pub use atomic::write_atomic;
 pub use checkpoint::{Checkpoint, DataFingerprint};
 pub use model_file::{ModelFile, ModelKind};
 pub use raster_io::{read_raster, write_raster, Layout};
-pub use split::Split;

@@ -274,11 +274,16 @@ where
 
     fn step_with(&mut self, started: Instant, adaptive: bool) -> Result<Record> {
         let (gradient, log_likelihood) = self.gradient()?;
-        if gradient.iter().any(|g| !g.is_finite()) || log_likelihood.is_some_and(|l| !l.is_finite())
-        {
+        if gradient.iter().any(|g| !g.is_finite()) {
             return Err(Error::NonFinite {
                 iteration: self.iteration,
                 what: "gradient",
+            });
+        }
+        if log_likelihood.is_some_and(|l| !l.is_finite()) {
+            return Err(Error::NonFinite {
+                iteration: self.iteration,
+                what: "log-likelihood",
             });
         }
         let record = Record {

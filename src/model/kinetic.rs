@@ -205,16 +205,7 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
     }
 
     fn groups(&self) -> Vec<ParamGroup> {
-        vec![
-            ParamGroup {
-                name: "h",
-                range: 0..self.n,
-            },
-            ParamGroup {
-                name: "J",
-                range: self.n..self.params.len(),
-            },
-        ]
+        super::fields_then_couplings(self.n, self.params.len())
     }
 }
 

@@ -99,6 +99,20 @@ pub trait FlipEnergy<T: Real>: Energy<T> {
     fn flip(&self, s: &mut [Spin], local: &mut Self::Local, i: usize);
 }
 
+/// The two blocks of both Ising models: fields h (the first N parameters), then couplings J.
+pub fn fields_then_couplings(n: usize, len: usize) -> Vec<ParamGroup> {
+    vec![
+        ParamGroup {
+            name: "h",
+            range: 0..n,
+        },
+        ParamGroup {
+            name: "J",
+            range: n..len,
+        },
+    ]
+}
+
 /// Data means for centred learning.
 ///
 /// Spike data are mostly −1, so in the ±1 parametrisation a field h_i and the couplings

@@ -69,6 +69,8 @@ impl<T: Real> Optimizer<T> for AnyOptimizer {
             (AnyOptimizer::Sgd(o), _) => o.step(params, gradient, &mut ()),
             (AnyOptimizer::Momentum(o), AnyState::Momentum(v)) => o.step(params, gradient, v),
             (AnyOptimizer::Adam(o), AnyState::Adam(s)) => o.step(params, gradient, s),
+            // A state of another optimiser (only reachable by handing in a foreign state):
+            // start that optimiser's state afresh rather than panic.
             (o, s) => {
                 *s = <Self as Optimizer<T>>::init(o, params.len());
                 <Self as Optimizer<T>>::step(o, params, gradient, s)
