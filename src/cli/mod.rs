@@ -123,7 +123,7 @@ pub struct CommonFit {
     /// Optimiser [default: adam (ising), sgd with centring (kinetic)].
     #[arg(long, value_enum)]
     pub optimizer: Option<OptimizerArg>,
-    /// Learning rate [default: 0.05 (ising), 1 (kinetic)].
+    /// Learning rate [default: 0.01 (ising), 1 (kinetic)].
     #[arg(long)]
     pub lr: Option<f64>,
     /// Maximum iterations [default: 400 (ising), 1000 (kinetic)].
