@@ -43,6 +43,29 @@ fn bad_input(dir: &Path, args: &[&str], needles: &[&str]) {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// `spinfer generate ising --exact` with the given size, seed and outputs.
+fn generate_exact_ising(dir: &Path, n: usize, samples: usize, seed: u64, out: &str, model: &str) {
+    let (n, samples, seed) = (n.to_string(), samples.to_string(), seed.to_string());
+    ok(
+        dir,
+        &[
+            "generate",
+            "ising",
+            "--n",
+            &n,
+            "--samples",
+            &samples,
+            "--exact",
+            "--seed",
+            &seed,
+            "--out",
+            out,
+            "--model-out",
+            model,
+        ],
+    );
+}
+
 fn rmse_h_j(a: &ModelFile, b: &ModelFile) -> (f64, f64) {
     let h = common::rmse(&a.h, &b.h);
     let (mut ja, mut jb) = (Vec::new(), Vec::new());
@@ -59,24 +82,7 @@ fn rmse_h_j(a: &ModelFile, b: &ModelFile) -> (f64, f64) {
 fn fit_ising_recovers_a_planted_model_with_default_settings() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "5",
-            "--samples",
-            "100000",
-            "--exact",
-            "--seed",
-            "7",
-            "--out",
-            "data.txt",
-            "--model-out",
-            "true.json",
-        ],
-    );
+    generate_exact_ising(d, 5, 100000, 7, "data.txt", "true.json");
     let truth = ModelFile::read(&d.join("true.json")).unwrap();
     for (sampler, precision, bound) in [
         ("exact", "f64", 0.02),
@@ -184,22 +190,7 @@ fn bad_data_gives_one_line_naming_file_and_line() {
 fn model_and_data_of_different_sizes_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "3",
-            "--samples",
-            "10",
-            "--exact",
-            "--out",
-            "d3.txt",
-            "--model-out",
-            "m3.json",
-        ],
-    );
+    generate_exact_ising(d, 3, 10, 1, "d3.txt", "m3.json");
     std::fs::write(d.join("d2.txt"), "0 1 0\n1 1 0\n").unwrap();
     bad_input(
         d,
@@ -256,22 +247,7 @@ fn params(file: &ModelFile) -> Vec<f64> {
 fn a_stopped_and_resumed_fit_equals_an_uninterrupted_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "5",
-            "--samples",
-            "20000",
-            "--exact",
-            "--out",
-            "d.txt",
-            "--model-out",
-            "t.json",
-        ],
-    );
+    generate_exact_ising(d, 5, 20000, 1, "d.txt", "t.json");
     let common = ["--iters", "60", "--samples", "4000", "--quiet"];
     let mut first = vec![
         "fit",
@@ -301,24 +277,7 @@ fn a_stopped_and_resumed_fit_equals_an_uninterrupted_one() {
     assert_eq!(b.metrics["iterations"], 60);
 
     // Resuming on other data is refused.
-    ok(
-        d,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "5",
-            "--samples",
-            "100",
-            "--exact",
-            "--seed",
-            "9",
-            "--out",
-            "other.txt",
-            "--model-out",
-            "o.json",
-        ],
-    );
+    generate_exact_ising(d, 5, 100, 9, "other.txt", "o.json");
     bad_input(
         d,
         &[
@@ -340,22 +299,7 @@ fn a_stopped_and_resumed_fit_equals_an_uninterrupted_one() {
 fn a_diverging_fit_names_the_iteration_and_keeps_the_last_finite_model() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "5",
-            "--samples",
-            "1000",
-            "--exact",
-            "--out",
-            "d.txt",
-            "--model-out",
-            "t.json",
-        ],
-    );
+    generate_exact_ising(d, 5, 1000, 1, "d.txt", "t.json");
     let (code, _, stderr) = spinfer(
         d,
         &[

@@ -7,7 +7,7 @@ use common::{ising_rmse, planted_ising};
 use spinfer::{
     fit::{fit_ising, IsingFitSettings, SamplerKind},
     learn::NoObserver,
-    Ising, Real,
+    Real,
 };
 
 fn recover<T: Real>(sampler: SamplerKind) -> (f64, f64) {
@@ -19,7 +19,6 @@ fn recover<T: Real>(sampler: SamplerKind) -> (f64, f64) {
     let t0 = std::time::Instant::now();
     let fit = fit_ising::<T>(&data, &settings, None, &mut NoObserver).unwrap();
     let (h, j) = ising_rmse(&fit.model, &truth);
-    let fitted: &Ising<T> = &fit.model;
     eprintln!(
         "{sampler:?} {}: rmse h {h:.4} J {j:.4} after {} iterations ({:?}) in {:?}",
         T::NAME,
@@ -27,7 +26,6 @@ fn recover<T: Real>(sampler: SamplerKind) -> (f64, f64) {
         fit.outcome,
         t0.elapsed()
     );
-    let _ = fitted;
     (h, j)
 }
 
