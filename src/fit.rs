@@ -10,7 +10,7 @@ use crate::{
     optim::{AnyOptimizer, AnyState, OptimizerKind},
     sample::{ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis, Sampler},
     Error, LearnSettings, Learner, PairStatistics, Raster, Real, Result, Statistics,
-    TransitionStatistics,
+    TransitionStatistics, Transitions,
 };
 
 /// How the equilibrium model side is computed.
@@ -286,19 +286,28 @@ pub fn fit_ising_with<T: Real>(
     })
 }
 
-/// Fits a kinetic Ising model to the time series `data` by exact-likelihood ascent.
+/// Fits a kinetic Ising model to the continuous time series `data` by exact-likelihood
+/// ascent.
 pub fn fit_kinetic<T: Real>(
     data: &Raster,
     settings: &KineticFitSettings,
     start: Option<KineticIsing<T>>,
     observer: &mut dyn Observer<T>,
 ) -> Result<Fit<KineticIsing<T>>> {
-    fit_kinetic_with(data, settings, start, observer, &mut FitControl::default())
+    let transitions = Transitions::from_series(data);
+    fit_kinetic_with(
+        &transitions,
+        settings,
+        start,
+        observer,
+        &mut FitControl::default(),
+    )
 }
 
-/// [`fit_kinetic`] with checkpoints, resumption and divergence handling.
+/// Fits a kinetic Ising model to a set of transitions (repeats, splits: [`Transitions`]),
+/// with checkpoints, resumption and divergence handling.
 pub fn fit_kinetic_with<T: Real>(
-    data: &Raster,
+    data: &Transitions,
     settings: &KineticFitSettings,
     start: Option<KineticIsing<T>>,
     observer: &mut dyn Observer<T>,
@@ -307,9 +316,12 @@ pub fn fit_kinetic_with<T: Real>(
     let n = data.n_spins();
     crate::model::check_dense_size(n)?;
     let stats = TransitionStatistics::new(n);
-    let constant = constant_cells(data);
-    let transitions = data.n_samples().saturating_sub(1);
-    let data_stats = regularised::<T>(stats.average(data), transitions, !constant.is_empty());
+    let constant = constant_cells(data.after());
+    let data_stats = regularised::<T>(
+        stats.average_transitions(data),
+        data.len(),
+        !constant.is_empty(),
+    );
     let model = start.unwrap_or_else(|| {
         // Independent cells: J = 0 and h_i = atanh ⟨s_i(t+1)⟩, the maximum of L at J = 0.
         let mut model = KineticIsing::zeros(n, settings.options);
@@ -319,7 +331,7 @@ pub fn fit_kinetic_with<T: Real>(
         }
         model
     });
-    let sampler = ConditionalExpectation::new(data)?;
+    let sampler = ConditionalExpectation::of(data)?;
     let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
     let centering = settings.centered.then(|| Centering::transitions(data));
     let (model, history, outcome) = drive(

@@ -31,13 +31,18 @@
 pub mod data;
 pub mod error;
 pub mod fit;
+pub mod init;
 pub mod learn;
 pub mod model;
 pub mod optim;
 pub mod raster;
 pub mod real;
+pub mod report;
+pub mod retina;
 pub mod sample;
 pub mod stats;
+pub mod transitions;
+pub mod validate;
 
 pub use error::{Error, Result};
 pub use learn::{LearnSettings, Learner};
@@ -51,3 +56,4 @@ pub use raster::{Raster, Spin};
 pub use real::Real;
 pub use sample::Sampler;
 pub use stats::{PairStatistics, Statistics, TransitionStatistics};
+pub use transitions::Transitions;

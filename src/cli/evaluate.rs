@@ -1,12 +1,13 @@
-//! `spinfer evaluate`: the log-likelihood of a model on data.
+//! `spinfer evaluate`: the log-likelihood of a model on data (pseudo-log-likelihood for
+//! equilibrium models above 20 spins).
 
 use std::path::PathBuf;
 
 use clap::Args;
 use spinfer::{
     data::{read_raster, ModelFile, ModelKind},
-    sample::{ConditionalExpectation, ExactDistribution},
-    Energy, Error, Result, Statistics, TransitionStatistics,
+    validate::{ising_score, kinetic_score, Measure},
+    Error, Result, Transitions,
 };
 
 use super::LayoutArg;
@@ -20,6 +21,9 @@ pub struct EvaluateArgs {
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     layout: LayoutArg,
+    /// Kinetic models: the data are repeats of this many bins (no transition between them).
+    #[arg(long)]
+    repeat_bins: Option<usize>,
 }
 
 pub fn run(a: EvaluateArgs) -> Result<()> {
@@ -34,22 +38,21 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
             data.n_spins()
         )));
     }
-    match file.kind {
-        ModelKind::Ising => {
-            let model = file.to_ising::<f64>()?;
-            let l = ExactDistribution::new(&model)?.log_likelihood(&data)?;
-            println!("log-likelihood per sample: {l:.6}");
-        }
+    let score = match file.kind {
+        ModelKind::Ising => ising_score(&file.to_ising::<f64>()?, &data)?,
         ModelKind::Kinetic => {
-            let model = file.to_kinetic::<f64>()?;
-            let stats: nalgebra::DVector<f64> = TransitionStatistics::new(file.n).average(&data);
-            let a_theta = ConditionalExpectation::new(&data)?
-                .evaluate(&model)?
-                .log_partition
-                .unwrap_or(f64::NAN);
-            let l = model.params().dot(&stats) - a_theta;
-            println!("log-likelihood per transition: {l:.6}");
+            let transitions = match a.repeat_bins {
+                Some(bins) => Transitions::from_segments(&data, bins)?,
+                None => Transitions::from_series(&data),
+            };
+            kinetic_score(&file.to_kinetic::<f64>()?, &transitions)?
         }
-    }
+    };
+    let what = match score.measure {
+        Measure::Exact => "log-likelihood per sample",
+        Measure::Pseudo => "pseudo-log-likelihood per sample (N > 20)",
+        Measure::PerTransition => "log-likelihood per transition",
+    };
+    println!("{what}: {:.6}", score.value);
     Ok(())
 }

@@ -10,12 +10,15 @@ use spinfer::{
     fit::{
         fit_ising_with, fit_kinetic_with, Fit, FitControl, IsingFitSettings, KineticFitSettings,
     },
+    init::{ising_start, kinetic_start},
     optim::{AnyOptimizer, Optimizer, OptimizerKind},
+    report::figures::{inferred_vs_true, learning_curves, Params},
     sample::McmcSettings,
-    Error, KineticOptions, Raster, Real, Result,
+    validate::{ising_score, kinetic_score, Measure, Score, Split},
+    Error, KineticOptions, Raster, Real, Result, Transitions,
 };
 
-use super::{progress::Progress, CommonFit, Precision, SamplerArg};
+use super::{progress::Progress, CommonFit, InitArg, Precision, SamplerArg};
 
 #[derive(Subcommand, Debug)]
 pub enum FitCommand {
@@ -59,6 +62,10 @@ pub struct KineticArgs {
     /// Allow self-couplings J_ii.
     #[arg(long)]
     self_couplings: bool,
+    /// The data are repeats of this many bins (953 for the salamander recording): no
+    /// transition is counted from the last bin of a repeat to the first of the next.
+    #[arg(long)]
+    repeat_bins: Option<usize>,
 }
 
 pub fn run(what: FitCommand) -> Result<()> {
@@ -82,13 +89,25 @@ pub fn run(what: FitCommand) -> Result<()> {
             };
             check_settings(settings.mcmc.check().and(settings.learn.check()), &a.common)?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
-            let (settings, precision, resume) =
-                resumed(&a.common, ModelKind::Ising, &data, settings)?;
+            let (train, held_out) = match a.common.split {
+                Some(split) => {
+                    let (train, test) = Split::from(split).samples(&data);
+                    (train, Some(test))
+                }
+                None => (data, None),
+            };
+            let (settings, precision, resume) = resumed(
+                &a.common,
+                ModelKind::Ising,
+                DataFingerprint::of(&train),
+                settings,
+            )?;
             settings.mcmc.check()?;
             settings.learn.check()?;
+            let parts = (&train, held_out.as_ref());
             match precision {
-                Precision::F64 => fit_ising::<f64>(&data, &settings, &a.common, resume),
-                Precision::F32 => fit_ising::<f32>(&data, &settings, &a.common, resume),
+                Precision::F64 => fit_ising::<f64>(parts, &settings, &a.common, resume),
+                Precision::F32 => fit_ising::<f32>(parts, &settings, &a.common, resume),
             }
         }
         FitCommand::Kinetic(a) => {
@@ -105,7 +124,15 @@ pub fn run(what: FitCommand) -> Result<()> {
                 &mut settings.lr,
                 &mut settings.learn,
             );
-            check_settings(settings.learn.check(), &a.common)?;
+            let init_check = match a.common.init {
+                InitArg::Pseudo => Err(Error::setting(
+                    "init",
+                    "pseudo",
+                    "zero, mean-field or tap for kinetic fits (their likelihood is exact)",
+                )),
+                _ => Ok(()),
+            };
+            check_settings(settings.learn.check().and(init_check), &a.common)?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
             if data.n_samples() < 2 {
                 return Err(Error::Shape(format!(
@@ -113,12 +140,34 @@ pub fn run(what: FitCommand) -> Result<()> {
                     a.common.data.display()
                 )));
             }
-            let (settings, precision, resume) =
-                resumed(&a.common, ModelKind::Kinetic, &data, settings)?;
+            let transitions = match a.repeat_bins {
+                Some(bins) => Transitions::from_segments(&data, bins)?,
+                None => Transitions::from_series(&data),
+            };
+            let (train, held_out) = match a.common.split {
+                Some(split) => {
+                    let (train, test) = Split::from(split).transitions(&transitions);
+                    (train, Some(test))
+                }
+                None => (transitions, None),
+            };
+            if train.is_empty() || held_out.as_ref().is_some_and(|t| t.is_empty()) {
+                return Err(Error::Shape(format!(
+                    "{}: too few bins for the requested transitions",
+                    a.common.data.display()
+                )));
+            }
+            let (settings, precision, resume) = resumed(
+                &a.common,
+                ModelKind::Kinetic,
+                DataFingerprint::of_transitions(&train),
+                settings,
+            )?;
             settings.learn.check()?;
+            let parts = (&train, held_out.as_ref());
             match precision {
-                Precision::F64 => fit_kinetic::<f64>(&data, &settings, &a.common, resume),
-                Precision::F32 => fit_kinetic::<f32>(&data, &settings, &a.common, resume),
+                Precision::F64 => fit_kinetic::<f64>(parts, &settings, &a.common, resume),
+                Precision::F32 => fit_kinetic::<f32>(parts, &settings, &a.common, resume),
             }
         }
     }
@@ -165,7 +214,7 @@ fn apply_common(
 fn resumed<S: DeserializeOwned + HasBudget>(
     common: &CommonFit,
     kind: ModelKind,
-    data: &Raster,
+    data: DataFingerprint,
     settings: S,
 ) -> Result<(S, Precision, Option<serde_json::Value>)> {
     let Some(path) = &common.resume else {
@@ -179,7 +228,7 @@ fn resumed<S: DeserializeOwned + HasBudget>(
             c.kind
         )));
     }
-    c.check_data(path, data)?;
+    c.check_data(path, &data)?;
     let mut settings: S = serde_json::from_value(c.settings)
         .map_err(|e| Error::Shape(format!("{}: unreadable settings: {e}", path.display())))?;
     if let Some(k) = common.iters {
@@ -211,68 +260,139 @@ impl HasBudget for KineticFitSettings {
 }
 
 fn fit_ising<T: Real>(
-    data: &Raster,
+    (train, held_out): (&Raster, Option<&Raster>),
     settings: &IsingFitSettings,
     common: &CommonFit,
     resume: Option<serde_json::Value>,
 ) -> Result<()> {
-    let max_iters = settings.learn.max_iters;
+    let truth = match &common.truth {
+        Some(path) => Some(Params::from(
+            &read_truth(path, ModelKind::Ising, train.n_spins())?.to_ising::<f64>()?,
+        )),
+        None => None,
+    };
     run_and_save::<T, _, _>(
-        data,
-        settings,
-        ModelKind::Ising,
-        max_iters,
-        common,
+        FitJob {
+            data: DataFingerprint::of(train),
+            n: train.n_spins(),
+            settings,
+            kind: ModelKind::Ising,
+            max_iters: settings.learn.max_iters,
+            common,
+            truth,
+        },
         resume,
-        |observer, control| fit_ising_with::<T>(data, settings, None, observer, control),
+        |observer, control| {
+            let start = match control.resume {
+                Some(_) => None,
+                None => ising_start::<T>(train, common.init.into())?,
+            };
+            fit_ising_with::<T>(train, settings, start, observer, control)
+        },
         ModelFile::from_ising,
+        |model| {
+            let train_score = ising_score(model, train)?;
+            let held = held_out.map(|d| ising_score(model, d)).transpose()?;
+            Ok((train_score, held, Params::from(model)))
+        },
     )
 }
 
 fn fit_kinetic<T: Real>(
-    data: &Raster,
+    (train, held_out): (&Transitions, Option<&Transitions>),
     settings: &KineticFitSettings,
     common: &CommonFit,
     resume: Option<serde_json::Value>,
 ) -> Result<()> {
-    let max_iters = settings.learn.max_iters;
+    let truth = match &common.truth {
+        Some(path) => Some(Params::from(
+            &read_truth(path, ModelKind::Kinetic, train.n_spins())?.to_kinetic::<f64>()?,
+        )),
+        None => None,
+    };
     run_and_save::<T, _, _>(
-        data,
-        settings,
-        ModelKind::Kinetic,
-        max_iters,
-        common,
+        FitJob {
+            data: DataFingerprint::of_transitions(train),
+            n: train.n_spins(),
+            settings,
+            kind: ModelKind::Kinetic,
+            max_iters: settings.learn.max_iters,
+            common,
+            truth,
+        },
         resume,
-        |observer, control| fit_kinetic_with::<T>(data, settings, None, observer, control),
+        |observer, control| {
+            let start = match control.resume {
+                Some(_) => None,
+                None => kinetic_start::<T>(train, common.init.into(), settings.options)?,
+            };
+            fit_kinetic_with::<T>(train, settings, start, observer, control)
+        },
         ModelFile::from_kinetic,
+        |model| {
+            let train_score = kinetic_score(model, train)?;
+            let held = held_out.map(|d| kinetic_score(model, d)).transpose()?;
+            Ok((train_score, held, Params::from(model)))
+        },
     )
 }
 
-/// Runs a fit with progress, checkpoints and divergence handling, then writes the model
-/// file and the trace.
-#[allow(clippy::too_many_arguments)]
-fn run_and_save<T: Real, M, S: Serialize>(
-    data: &Raster,
-    settings: &S,
+fn read_truth(path: &Path, kind: ModelKind, n: usize) -> Result<ModelFile> {
+    let file = ModelFile::read(path)?;
+    if file.kind != kind || file.n != n {
+        return Err(Error::Shape(format!(
+            "{}: the true model is a {:?} model of {} spins, the fit a {kind:?} model of {n}",
+            path.display(),
+            file.kind,
+            file.n
+        )));
+    }
+    Ok(file)
+}
+
+/// What a fit run needs besides the fit itself.
+struct FitJob<'a, S> {
+    data: DataFingerprint,
+    n: usize,
+    settings: &'a S,
     kind: ModelKind,
     max_iters: usize,
-    common: &CommonFit,
+    common: &'a CommonFit,
+    truth: Option<Params>,
+}
+
+/// Training and held-out scores of a fitted model, and its parameters for figures.
+type Scored = (Score, Option<Score>, Params);
+
+/// Runs a fit with progress, checkpoints and divergence handling, then writes the model
+/// file (with training and held-out scores), the trace and the figures.
+fn run_and_save<T: Real, M, S: Serialize>(
+    job: FitJob<'_, S>,
     resume: Option<serde_json::Value>,
     fit: impl FnOnce(&mut Progress, &mut FitControl<'_, M>) -> Result<Fit<M>>,
     to_file: impl Fn(&M) -> ModelFile,
+    score: impl Fn(&M) -> Result<Scored>,
 ) -> Result<()> {
+    let FitJob {
+        data,
+        n,
+        settings,
+        kind,
+        max_iters,
+        common,
+        truth,
+    } = job;
     if common.checkpoint.is_some() && common.checkpoint_every == 0 {
         return Err(Error::setting("checkpoint-every", 0, ">= 1"));
     }
     let settings_json = serde_json::to_value(settings).unwrap_or_default();
-    let fingerprint = DataFingerprint::of(data);
     let mut save_checkpoint = |learner: serde_json::Value| -> Result<()> {
         match &common.checkpoint {
             Some(path) => Checkpoint {
                 version: Checkpoint::VERSION,
                 kind,
                 precision: T::NAME.into(),
-                data: fingerprint,
+                data,
                 settings: settings_json.clone(),
                 learner,
             }
@@ -310,15 +430,69 @@ fn run_and_save<T: Real, M, S: Serialize>(
         }
     };
     warn_constant(&fit.constant_cells, &common.data);
+    let (train_score, held_out, params) = score(&fit.model)?;
+    let mut metrics = metrics(&fit, T::NAME);
+    metrics["train_score"] = json!(train_score);
+    metrics["split"] = json!(common
+        .split
+        .map(|s| format!("{:?}", Split::from(s)).to_lowercase()));
+    metrics["held_out_score"] = json!(held_out);
+    if let Some(t) = &truth {
+        metrics["rmse_h"] = json!(rmse(&t.h, &params.h));
+        metrics["rmse_J"] = json!(rmse(&t.j, &params.j));
+    }
     let mut file = to_file(&fit.model);
     file.settings = settings_json;
-    file.metrics = metrics(&fit, T::NAME);
+    file.metrics = metrics;
     file.write(&common.out)?;
     if let Some(p) = &common.trace {
         write_atomic(p, |w| fit.history.write_csv(w))?;
     }
-    report(&fit, kind, data.n_spins(), &common.out);
+    if let Some(dir) = &common.plot {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let name = format!("{kind:?}").to_lowercase();
+        learning_curves(
+            &dir.join("learning_curve.svg"),
+            &format!("{name} fit of {}", common.data.display()),
+            &[("fit".to_string(), &fit.history)],
+        )?;
+        if let Some(t) = &truth {
+            inferred_vs_true(
+                &dir.join("inferred_vs_true.svg"),
+                &format!("{name} fit: inferred vs true"),
+                t,
+                &[("fit".into(), params.clone())],
+            )?;
+        }
+    }
+    report(&fit, kind, n, &common.out);
+    let unit = |s: &Score| match s.measure {
+        Measure::Exact => "exact log-likelihood per sample",
+        Measure::Pseudo => "pseudo-log-likelihood per sample",
+        Measure::PerTransition => "log-likelihood per transition",
+    };
+    match held_out {
+        Some(h) => println!(
+            "{}: training {:.6}, held out {:.6}",
+            unit(&train_score),
+            train_score.value,
+            h.value
+        ),
+        None => println!("{}: {:.6}", unit(&train_score), train_score.value),
+    }
+    if let Some(t) = &truth {
+        println!(
+            "against the true model: RMSE h {:.4}, J {:.4}",
+            rmse(&t.h, &params.h),
+            rmse(&t.j, &params.j)
+        );
+    }
     Ok(())
+}
+
+fn rmse(a: &[f64], b: &[f64]) -> f64 {
+    let s: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
+    (s / a.len().max(1) as f64).sqrt()
 }
 
 fn warn_constant(cells: &[usize], data: &Path) {

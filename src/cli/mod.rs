@@ -1,5 +1,6 @@
 //! Command-line interface: argument definitions and dispatch.
 
+mod compare;
 mod demo;
 mod evaluate;
 mod fit;
@@ -10,7 +11,9 @@ mod sample;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use spinfer::{data::Layout, fit::SamplerKind, optim::OptimizerKind, Result};
+use spinfer::{
+    data::Layout, fit::SamplerKind, init::Init, optim::OptimizerKind, validate::Split, Result,
+};
 
 /// Statistical inference of spin models (equilibrium and kinetic Ising) by Boltzmann learning.
 #[derive(Parser, Debug)]
@@ -36,6 +39,10 @@ enum Command {
     Sample(sample::SampleArgs),
     /// Log-likelihood of a model on data.
     Evaluate(evaluate::EvaluateArgs),
+    /// A model against data: means, pair moments, connected correlations, triplets and
+    /// (kinetic) lagged correlations from fresh samples, with Pearson r, slope, RMSE and
+    /// distance per site.
+    Compare(compare::CompareArgs),
     /// Planted-model recovery on built-in defaults: true vs inferred parameters.
     Demo(demo::DemoArgs),
 }
@@ -117,6 +124,10 @@ pub struct CommonFit {
     /// Where to write the fitted model (JSON).
     #[arg(long)]
     pub out: PathBuf,
+    /// Starting point: J = 0 with independent-cell fields, naive mean field, TAP, or the
+    /// pseudo-likelihood maximum (equilibrium only).
+    #[arg(long, value_enum, default_value = "zero")]
+    pub init: InitArg,
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     pub layout: LayoutArg,
@@ -155,6 +166,59 @@ pub struct CommonFit {
     /// (--iters may change the budget).
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// Fit on one part of the data and report the log-likelihood on the other: first vs
+    /// second half, or even vs odd samples (transitions for kinetic fits).
+    #[arg(long, value_enum)]
+    pub split: Option<SplitArg>,
+    /// Write figures (learning curve; inferred vs true with --truth) into this directory.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// The true model (JSON), when the data were generated from one: adds an inferred vs
+    /// true figure to --plot and the RMSE to the report.
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
+}
+
+/// Starting points on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum InitArg {
+    /// J = 0, fields of independent cells.
+    Zero,
+    /// Naive mean-field inversion.
+    MeanField,
+    /// TAP inversion.
+    Tap,
+    /// Pseudo-likelihood maximum (ising only).
+    Pseudo,
+}
+
+impl From<InitArg> for Init {
+    fn from(i: InitArg) -> Init {
+        match i {
+            InitArg::Zero => Init::Zero,
+            InitArg::MeanField => Init::MeanField,
+            InitArg::Tap => Init::Tap,
+            InitArg::Pseudo => Init::Pseudo,
+        }
+    }
+}
+
+/// Held-out splits on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SplitArg {
+    /// First half trains, second half is held out.
+    Halves,
+    /// Even samples (or transitions) train, odd ones are held out.
+    Interleaved,
+}
+
+impl From<SplitArg> for Split {
+    fn from(s: SplitArg) -> Split {
+        match s {
+            SplitArg::Halves => Split::Halves,
+            SplitArg::Interleaved => Split::Interleaved,
+        }
+    }
 }
 
 /// Runs a parsed command line.
@@ -164,6 +228,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit { what } => fit::run(what),
         Command::Sample(args) => sample::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

@@ -27,6 +27,15 @@ impl DataFingerprint {
             hash: data.fingerprint(),
         }
     }
+
+    /// The fingerprint of a set of transitions (`n_samples` counts transitions).
+    pub fn of_transitions(data: &crate::Transitions) -> Self {
+        DataFingerprint {
+            n_spins: data.n_spins(),
+            n_samples: data.len(),
+            hash: data.fingerprint(),
+        }
+    }
 }
 
 /// A checkpoint: model family, precision, data, settings and the learner's state.
@@ -77,11 +86,11 @@ impl Checkpoint {
         Ok(c)
     }
 
-    /// Refuses data other than the checkpoint's.
-    pub fn check_data(&self, path: &Path, data: &Raster) -> Result<()> {
-        if DataFingerprint::of(data) != self.data {
+    /// Refuses data (by fingerprint) other than the checkpoint's.
+    pub fn check_data(&self, path: &Path, data: &DataFingerprint) -> Result<()> {
+        if *data != self.data {
             return Err(Error::Shape(format!(
-                "{} was made on other data ({} spins × {} samples); resume with the same file",
+                "{} was made on other data ({} spins × {} samples); resume with the same file and split",
                 path.display(),
                 self.data.n_spins,
                 self.data.n_samples

@@ -147,19 +147,16 @@ impl Centering {
         }
     }
 
-    /// Centring for a time series: source and target means and the inverse of the sources'
-    /// connected covariance C + εI (ε = [`Centering::MIN_VARIANCE`]).
-    pub fn transitions(series: &crate::Raster) -> Self {
-        let t = series.n_samples();
-        let sources = series.samples(0, t.saturating_sub(1));
-        let targets = series.samples(t.min(1), t);
-        let m = crate::stats::Moments::of(&sources);
+    /// Centring for a set of transitions: source and target means and the inverse of the
+    /// sources' connected covariance C + εI (ε = [`Centering::MIN_VARIANCE`]).
+    pub fn transitions(transitions: &crate::Transitions) -> Self {
+        let m = crate::stats::Moments::of(transitions.before());
         let n = m.means.len();
         let c = m.connected() + nalgebra::DMatrix::identity(n, n) * Self::MIN_VARIANCE;
         let inverse = c.cholesky().map(|ch| ch.inverse());
         Centering {
             before: m.means.iter().cloned().collect(),
-            after: crate::stats::Moments::of(&targets)
+            after: crate::stats::Moments::of(transitions.after())
                 .means
                 .iter()
                 .cloned()

@@ -10,7 +10,7 @@ use super::{fastmath::tanh_and_log_2cosh, ModelAverages, Sampler};
 use crate::{
     model::{Energy, KineticIsing},
     raster::Raster,
-    Error, Real, Result, Statistics,
+    Error, Real, Result, Statistics, Transitions,
 };
 
 /// Largest number of time chunks evaluated in parallel. Fixed, so that the floating-point
@@ -32,23 +32,28 @@ pub struct TransitionData {
 }
 
 impl TransitionData {
-    /// Builds the lists for the transitions of `series`.
+    /// Builds the lists for the transitions of a continuous time series.
     pub fn new(series: &Raster) -> Result<Self> {
-        let n = series.n_spins();
+        Self::of_sources(&series.samples(0, series.n_samples().saturating_sub(1)))
+    }
+
+    /// Builds the lists for the given source states, one per column.
+    pub fn of_sources(sources: &Raster) -> Result<Self> {
+        let n = sources.n_spins();
         if n > u16::MAX as usize + 1 {
             return Err(Error::Shape(format!(
                 "{n} spins: at most {} are supported",
                 u16::MAX as usize + 1
             )));
         }
-        let sources = series.n_samples().saturating_sub(1);
-        let up_lists = series.density() <= 0.5;
-        let mut offsets = Vec::with_capacity(sources + 1);
+        let count = sources.n_samples();
+        let up_lists = sources.density() <= 0.5;
+        let mut offsets = Vec::with_capacity(count + 1);
         let mut cells = Vec::new();
         offsets.push(0);
-        for t in 0..sources {
+        for t in 0..count {
             for i in 0..n {
-                if series.is_up(i, t) == up_lists {
+                if sources.is_up(i, t) == up_lists {
                     cells.push(i as u16);
                 }
             }
@@ -67,7 +72,7 @@ impl TransitionData {
         self.n
     }
 
-    /// Number of transitions T − 1.
+    /// Number of transitions.
     pub fn transitions(&self) -> usize {
         self.offsets.len() - 1
     }
@@ -188,10 +193,17 @@ pub struct ConditionalExpectation {
 }
 
 impl ConditionalExpectation {
-    /// The model side for the transitions of `series`.
+    /// The model side for the transitions of a continuous time series.
     pub fn new(series: &Raster) -> Result<Self> {
         Ok(ConditionalExpectation {
             data: Arc::new(TransitionData::new(series)?),
+        })
+    }
+
+    /// The model side for a set of transitions (only their sources matter).
+    pub fn of(transitions: &Transitions) -> Result<Self> {
+        Ok(ConditionalExpectation {
+            data: Arc::new(TransitionData::of_sources(transitions.before())?),
         })
     }
 
@@ -212,7 +224,9 @@ impl ConditionalExpectation {
         }
         let k = data.transitions();
         if k == 0 {
-            return Err(Error::Shape("a time series needs at least 2 bins".into()));
+            return Err(Error::Shape(
+                "no transitions: a time series needs at least 2 bins".into(),
+            ));
         }
         let h: Vec<f64> = model.fields().iter().map(|v| v.as_f64()).collect();
         let j: Vec<f64> = model.couplings().iter().map(|v| v.as_f64()).collect();

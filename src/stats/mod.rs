@@ -2,6 +2,7 @@
 
 pub mod moments;
 pub mod transitions;
+pub mod triplets;
 
 use nalgebra::DVector;
 
@@ -9,6 +10,7 @@ use crate::{raster::Raster, raster::Spin, Real};
 
 pub use moments::{Moments, PairStatistics};
 pub use transitions::{LaggedMoments, TransitionStatistics};
+pub use triplets::Triplets;
 
 /// The sufficient statistics φ of a model: a vector with the shape of the model's parameters,
 /// averaged over observations (configurations, or transitions for kinetic models).

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::{moments::xor_popcount, Statistics};
 use crate::{
     raster::{Raster, Spin},
-    Real,
+    Real, Transitions,
 };
 
 /// ⟨s_i(t+1)⟩ and the lagged moments ⟨s_i(t+1) s_j(t)⟩ over the T−1 transitions of a series.
@@ -24,14 +24,17 @@ pub struct LaggedMoments {
 }
 
 impl LaggedMoments {
-    /// Lagged moments of a time series by popcounts: L_ij = 1 − 2 d_ij/(T−1), with d_ij the
-    /// number of transitions where s_i(t+1) ≠ s_j(t).
+    /// Lagged moments of a continuous time series ([`Transitions::from_series`]).
     pub fn of(series: &Raster) -> LaggedMoments {
-        let n = series.n_spins();
-        let t = series.n_samples();
-        let k = t.saturating_sub(1);
-        let before = series.samples(0, k);
-        let after = series.samples(t.min(1), t.max(1));
+        Self::of_transitions(&Transitions::from_series(series))
+    }
+
+    /// Lagged moments of a set of transitions by popcounts: L_ij = 1 − 2 d_ij/K, with d_ij
+    /// the number of the K transitions where s_i(t+1) ≠ s_j(t).
+    pub fn of_transitions(transitions: &Transitions) -> LaggedMoments {
+        let n = transitions.n_spins();
+        let k = transitions.len();
+        let (before, after) = (transitions.before(), transitions.after());
         let kf = k.max(1) as f64;
         let means = |r: &Raster| {
             DVector::from_iterator(n, r.up_counts().iter().map(|&u| (2.0 * u as f64 - kf) / kf))
@@ -46,8 +49,8 @@ impl LaggedMoments {
             .collect();
         LaggedMoments {
             transitions: k,
-            means_before: means(&before),
-            means_after: means(&after),
+            means_before: means(before),
+            means_after: means(after),
             lagged: DMatrix::from_fn(n, n, |i, j| columns[j][i]),
         }
     }
@@ -92,7 +95,14 @@ impl<T: Real> Statistics<T> for TransitionStatistics {
 
     /// Averages over the T−1 transitions of the series (not over samples).
     fn average(&self, series: &Raster) -> DVector<T> {
-        let m = LaggedMoments::of(series);
+        self.average_transitions(&Transitions::from_series(series))
+    }
+}
+
+impl TransitionStatistics {
+    /// Averages φ over a set of transitions.
+    pub fn average_transitions<T: Real>(&self, transitions: &Transitions) -> DVector<T> {
+        let m = LaggedMoments::of_transitions(transitions);
         let n = self.n;
         let mut out = DVector::zeros(n + n * n);
         for i in 0..n {

@@ -1,0 +1,94 @@
+//! `spinfer compare`: a fitted model against data, from fresh samples of the model.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use spinfer::{
+    data::{read_raster, write_atomic, ModelFile, ModelKind},
+    validate::{Comparison, FreshSamples},
+    Error, Result, Transitions,
+};
+
+use super::LayoutArg;
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Model file (JSON).
+    model: PathBuf,
+    /// Data file.
+    data: PathBuf,
+    /// Write compare.md, compare.json and one scatter per statistic here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Layout of the data file.
+    #[arg(long, value_enum, default_value = "spins-by-samples")]
+    layout: LayoutArg,
+    /// Fresh model samples (equilibrium) or time bins (kinetic).
+    #[arg(long, default_value_t = FreshSamples::default().samples)]
+    samples: usize,
+    /// Sweeps (equilibrium) or steps (kinetic) discarded before sampling.
+    #[arg(long, default_value_t = FreshSamples::default().burn_in)]
+    burn_in: usize,
+    /// Seed of the fresh samples.
+    #[arg(long, default_value_t = FreshSamples::default().seed)]
+    seed: u64,
+    /// Kinetic models: the data are repeats of this many bins (no transition between them).
+    #[arg(long)]
+    repeat_bins: Option<usize>,
+}
+
+pub fn run(a: CompareArgs) -> Result<()> {
+    let fresh = FreshSamples {
+        samples: a.samples,
+        burn_in: a.burn_in,
+        seed: a.seed,
+        ..Default::default()
+    };
+    let file = ModelFile::read(&a.model)?;
+    let data = read_raster(&a.data, a.layout.into())?;
+    if data.n_spins() != file.n {
+        return Err(Error::Shape(format!(
+            "{} has {} spins but {} has {}",
+            a.model.display(),
+            file.n,
+            a.data.display(),
+            data.n_spins()
+        )));
+    }
+    let comparison = match file.kind {
+        ModelKind::Ising => Comparison::ising(&file.to_ising::<f64>()?, &data, &fresh)?,
+        ModelKind::Kinetic => {
+            let transitions = match a.repeat_bins {
+                Some(bins) => Transitions::from_segments(&data, bins)?,
+                None => Transitions::from_series(&data),
+            };
+            Comparison::kinetic(&file.to_kinetic::<f64>()?, &data, &transitions, &fresh)?
+        }
+    };
+    let table = comparison.markdown();
+    println!("{table}");
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let name = format!("{:?} model", file.kind);
+        let figures = comparison.write_figures(dir, "", &name)?;
+        let mut md = format!(
+            "# {} against {}\n\n{table}\n",
+            a.model.display(),
+            a.data.display()
+        );
+        for f in &figures {
+            let base = f.file_name().unwrap_or_default().to_string_lossy();
+            md.push_str(&format!("![{base}]({base})\n"));
+        }
+        write_atomic(&dir.join("compare.md"), |w| w.write_all(md.as_bytes()))?;
+        write_atomic(&dir.join("compare.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, &comparison).map_err(std::io::Error::other)
+        })?;
+        println!(
+            "wrote {} and {} figures",
+            dir.join("compare.md").display(),
+            figures.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The study's standard figures, built on [`super::plot`].
+
+use std::path::Path;
+
+use super::plot::{lines, scatter_with_diagonal, Figure, Series};
+use crate::{learn::History, model::Energy, Ising, KineticIsing, Real, Result};
+
+/// Fields and couplings of a model as flat lists, for parameter scatters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// h_i.
+    pub h: Vec<f64>,
+    /// Couplings: the upper triangle J_ij, i < j, for equilibrium models; every J_ij, i ≠ j
+    /// (and J_ii when self-couplings are on), for kinetic models.
+    pub j: Vec<f64>,
+}
+
+impl<T: Real> From<&Ising<T>> for Params {
+    fn from(m: &Ising<T>) -> Self {
+        let n = m.n_spins();
+        Params {
+            h: m.fields().iter().map(|v| v.as_f64()).collect(),
+            j: m.params().iter().skip(n).map(|v| v.as_f64()).collect(),
+        }
+    }
+}
+
+impl<T: Real> From<&KineticIsing<T>> for Params {
+    fn from(m: &KineticIsing<T>) -> Self {
+        let n = m.n_spins();
+        let c = m.couplings();
+        let selfc = m.options().self_couplings;
+        Params {
+            h: m.fields().iter().map(|v| v.as_f64()).collect(),
+            j: (0..n)
+                .flat_map(|i| (0..n).map(move |k| (i, k)))
+                .filter(|&(i, k)| i != k || selfc)
+                .map(|(i, k)| c[(i, k)].as_f64())
+                .collect(),
+        }
+    }
+}
+
+/// Inferred against true parameters, one h series and one J series per fit, with y = x.
+pub fn inferred_vs_true(
+    path: &Path,
+    title: &str,
+    truth: &Params,
+    fits: &[(String, Params)],
+) -> Result<()> {
+    let mut series = Vec::new();
+    for (label, p) in fits {
+        let prefix = if fits.len() > 1 {
+            format!("{label}: ")
+        } else {
+            String::new()
+        };
+        series.push(Series::paired(format!("{prefix}J"), &truth.j, &p.j));
+        series.push(Series::paired(format!("{prefix}h"), &truth.h, &p.h));
+    }
+    scatter_with_diagonal(
+        path,
+        &Figure {
+            title: title.into(),
+            x_label: "true parameter".into(),
+            y_label: "inferred parameter".into(),
+            series,
+        },
+    )
+}
+
+/// Learning curves of several runs: the log-likelihood per observation when every run knows
+/// it (exact samplers, kinetic models), otherwise log10 of max |gradient|.
+pub fn learning_curves(path: &Path, title: &str, runs: &[(String, &History)]) -> Result<()> {
+    let exact = runs
+        .iter()
+        .all(|(_, h)| h.records.iter().all(|r| r.log_likelihood.is_some()));
+    let series = runs
+        .iter()
+        .map(|(label, h)| {
+            let points = h
+                .records
+                .iter()
+                .map(|r| {
+                    let y = if exact {
+                        r.log_likelihood.unwrap_or(f64::NAN)
+                    } else {
+                        r.max_abs_gradient().log10()
+                    };
+                    (r.iteration as f64, y)
+                })
+                .collect();
+            Series::new(label.clone(), points)
+        })
+        .collect();
+    lines(
+        path,
+        &Figure {
+            title: title.into(),
+            x_label: "iteration".into(),
+            y_label: if exact {
+                "log-likelihood per observation (nats)".into()
+            } else {
+                "log10 max |gradient|".into()
+            },
+            series,
+        },
+    )
+}

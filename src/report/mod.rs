@@ -1,0 +1,4 @@
+//! Study output: SVG figures.
+
+pub mod figures;
+pub mod plot;

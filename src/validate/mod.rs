@@ -1,0 +1,12 @@
+//! Validation of fitted models: held-out splits, likelihoods, and model-versus-data
+//! comparisons of moments, triplets and lagged correlations.
+
+pub mod compare;
+pub mod likelihood;
+pub mod split;
+
+pub use compare::{agreement, Agreement, Comparison, FreshSamples, StatisticComparison};
+pub use likelihood::{
+    ising_score, kinetic_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure, Score,
+};
+pub use split::Split;
