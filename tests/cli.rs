@@ -2,46 +2,11 @@
 
 mod common;
 
-use std::{path::Path, process::Command};
+use std::path::Path;
+
+use common::{bad_input, ok, spinfer};
 
 use spinfer::data::ModelFile;
-
-fn spinfer(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spinfer"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("spinfer runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, stdout, stderr) = spinfer(dir, args);
-    assert_eq!(code, 0, "spinfer {args:?} failed: {stderr}");
-    stdout
-}
-
-/// Exit code 2 and a single stderr line containing every `needle`.
-fn bad_input(dir: &Path, args: &[&str], needles: &[&str]) {
-    let (code, _, stderr) = spinfer(dir, args);
-    assert_eq!(
-        code, 2,
-        "spinfer {args:?}: expected exit 2, stderr: {stderr}"
-    );
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "not one line: {stderr}"
-    );
-    for n in needles {
-        assert!(stderr.contains(n), "{args:?}: {stderr:?} lacks {n:?}");
-    }
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
 
 /// `spinfer generate ising --exact` with the given size, seed and outputs.
 fn generate_exact_ising(dir: &Path, n: usize, samples: usize, seed: u64, out: &str, model: &str) {

@@ -96,7 +96,9 @@ fn kinetic_fit_resumes_bit_identically_in_both_precisions() {
     let mut rng = common::rng(12);
     let truth: KineticIsing<f64> = KineticIsing::planted(8, KineticOptions::default(), &mut rng);
     let data = simulate(&truth, 20_000, None, &mut rng).unwrap();
-    fn check<T: Real>(data: &spinfer::Raster) {
+    fn check<T: Real>(series: &spinfer::Raster) {
+        let transitions = spinfer::Transitions::from_series(series);
+        let data = &transitions;
         let settings = KineticFitSettings {
             learn: LearnSettings {
                 max_iters: 40,

@@ -60,7 +60,7 @@ mod tests {
                 let mut all: Vec<usize> = a.iter().chain(&b).cloned().collect();
                 all.sort();
                 assert_eq!(all, (0..count).collect::<Vec<_>>());
-                assert!(a.len() >= b.len() && a.len() - b.len() <= 1);
+                assert!(a.len().abs_diff(b.len()) <= 1);
             }
         }
     }
