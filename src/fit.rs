@@ -5,7 +5,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    learn::{History, Observer, Outcome},
+    learn::{History, Observer, Outcome, Penalty},
     model::{Centering, Energy, Ising, KineticIsing, KineticOptions},
     optim::{AnyOptimizer, AnyState, OptimizerKind},
     sample::{ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis, Sampler},
@@ -40,6 +40,9 @@ pub struct IsingFitSettings {
     pub mcmc: McmcSettings,
     /// Step in the centred, variance-scaled parametrisation ([`Centering`]).
     pub centered: bool,
+    /// L1/L2 penalties (none by default).
+    #[serde(default)]
+    pub penalty: Penalty,
 }
 
 impl Default for IsingFitSettings {
@@ -58,6 +61,7 @@ impl Default for IsingFitSettings {
             sampler: SamplerKind::Metropolis,
             mcmc: McmcSettings::default(),
             centered: false,
+            penalty: Penalty::default(),
         }
     }
 }
@@ -75,6 +79,9 @@ pub struct KineticFitSettings {
     pub options: KineticOptions,
     /// Step in the centred, variance-scaled parametrisation ([`Centering`]).
     pub centered: bool,
+    /// L1/L2 penalties (none by default).
+    #[serde(default)]
+    pub penalty: Penalty,
 }
 
 impl Default for KineticFitSettings {
@@ -90,6 +97,7 @@ impl Default for KineticFitSettings {
             },
             options: KineticOptions::default(),
             centered: true,
+            penalty: Penalty::default(),
         }
     }
 }
@@ -161,6 +169,7 @@ fn drive<T, M, S, X>(
     optimizer: AnyOptimizer,
     learn: &LearnSettings,
     centering: Option<Centering>,
+    penalty: Penalty,
     observer: &mut dyn Observer<T>,
     control: &mut FitControl<'_, M>,
 ) -> Result<(M, History, Outcome)>
@@ -171,7 +180,8 @@ where
     X: Sampler<T, M>,
 {
     learn.check()?;
-    let mut learner = Learner::from_data_statistics(model, stats, sampler, optimizer, data_stats)?;
+    let mut learner = Learner::from_data_statistics(model, stats, sampler, optimizer, data_stats)?
+        .with_penalty(penalty)?;
     if let Some(c) = centering {
         learner = learner.with_centering(c)?;
     }
@@ -262,19 +272,38 @@ pub fn fit_ising_with<T: Real>(
             optimizer,
             learn,
             centering,
+            settings.penalty,
             observer,
             control,
         )?,
         SamplerKind::Metropolis => {
             let chains = Metropolis::new(settings.mcmc.clone())?;
             drive(
-                model, stats, chains, data_stats, optimizer, learn, centering, observer, control,
+                model,
+                stats,
+                chains,
+                data_stats,
+                optimizer,
+                learn,
+                centering,
+                settings.penalty,
+                observer,
+                control,
             )?
         }
         SamplerKind::Gibbs => {
             let chains = Gibbs::new(settings.mcmc.clone())?;
             drive(
-                model, stats, chains, data_stats, optimizer, learn, centering, observer, control,
+                model,
+                stats,
+                chains,
+                data_stats,
+                optimizer,
+                learn,
+                centering,
+                settings.penalty,
+                observer,
+                control,
             )?
         }
     };
@@ -342,6 +371,7 @@ pub fn fit_kinetic_with<T: Real>(
         optimizer,
         &settings.learn,
         centering,
+        settings.penalty,
         observer,
         control,
     )?;

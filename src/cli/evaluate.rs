@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use spinfer::{
     data::{read_raster, ModelFile, ModelKind},
-    validate::{ising_score, kinetic_score, Measure},
+    sample::AisSettings,
+    validate::{ais_scores, ising_score, kinetic_score},
     Error, Result, Transitions,
 };
 
@@ -21,6 +22,10 @@ pub struct EvaluateArgs {
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     layout: LayoutArg,
+    /// Equilibrium models: estimate log Z by annealed importance sampling (any N; without
+    /// it, N > 20 gives the pseudo-log-likelihood).
+    #[arg(long)]
+    ais: bool,
     /// Kinetic models: the data are repeats of this many bins (no transition between them).
     #[arg(long)]
     repeat_bins: Option<usize>,
@@ -39,6 +44,10 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
         )));
     }
     let score = match file.kind {
+        ModelKind::Ising if a.ais => {
+            let model = file.to_ising::<f64>()?;
+            ais_scores(&model, &[&data], &AisSettings::default())?.remove(0)
+        }
         ModelKind::Ising => ising_score(&file.to_ising::<f64>()?, &data)?,
         ModelKind::Kinetic => {
             let transitions = match a.repeat_bins {
@@ -48,11 +57,9 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
             kinetic_score(&file.to_kinetic::<f64>()?, &transitions)?
         }
     };
-    let what = match score.measure {
-        Measure::Exact => "log-likelihood per sample",
-        Measure::Pseudo => "pseudo-log-likelihood per sample (N > 20)",
-        Measure::PerTransition => "log-likelihood per transition",
-    };
-    println!("{what}: {:.6}", score.value);
+    match score.std_error {
+        Some(se) => println!("{}: {:.6} ± {se:.6}", score.measure.describe(), score.value),
+        None => println!("{}: {:.6}", score.measure.describe(), score.value),
+    }
     Ok(())
 }

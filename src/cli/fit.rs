@@ -13,8 +13,9 @@ use spinfer::{
     init::{ising_start, kinetic_start},
     optim::{AnyOptimizer, Optimizer, OptimizerKind},
     report::figures::{inferred_vs_true, learning_curves, Params},
+    learn::Penalty,
     sample::McmcSettings,
-    validate::{ising_score, kinetic_score, Measure, Score, Split},
+    validate::{ising_score, kinetic_score, Score, Split},
     Error, KineticOptions, Raster, Real, Result, Transitions,
 };
 
@@ -77,6 +78,7 @@ pub fn run(what: FitCommand) -> Result<()> {
                 &mut settings.optimizer,
                 &mut settings.lr,
                 &mut settings.learn,
+                &mut settings.penalty,
             );
             settings.sampler = a.sampler.into();
             settings.mcmc = McmcSettings {
@@ -87,7 +89,14 @@ pub fn run(what: FitCommand) -> Result<()> {
                 persistent: true,
                 seed: a.seed,
             };
-            check_settings(settings.mcmc.check().and(settings.learn.check()), &a.common)?;
+            check_settings(
+                settings
+                    .mcmc
+                    .check()
+                    .and(settings.learn.check())
+                    .and(settings.penalty.check()),
+                &a.common,
+            )?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
             let (train, held_out) = match a.common.split {
                 Some(split) => {
@@ -123,6 +132,7 @@ pub fn run(what: FitCommand) -> Result<()> {
                 &mut settings.optimizer,
                 &mut settings.lr,
                 &mut settings.learn,
+                &mut settings.penalty,
             );
             let init_check = match a.common.init {
                 InitArg::Pseudo => Err(Error::setting(
@@ -132,7 +142,14 @@ pub fn run(what: FitCommand) -> Result<()> {
                 )),
                 _ => Ok(()),
             };
-            check_settings(settings.learn.check().and(init_check), &a.common)?;
+            check_settings(
+                settings
+                    .learn
+                    .check()
+                    .and(settings.penalty.check())
+                    .and(init_check),
+                &a.common,
+            )?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
             if data.n_samples() < 2 {
                 return Err(Error::Shape(format!(
@@ -194,7 +211,14 @@ fn apply_common(
     optimizer: &mut OptimizerKind,
     lr: &mut f64,
     learn: &mut spinfer::LearnSettings,
+    penalty: &mut Penalty,
 ) {
+    *penalty = Penalty {
+        l1: c.l1,
+        l2: c.l2,
+        l1_fields: c.l1_fields,
+        l2_fields: c.l2_fields,
+    };
     if let Some(o) = c.optimizer {
         *optimizer = o.into();
     }
@@ -466,11 +490,7 @@ fn run_and_save<T: Real, M, S: Serialize>(
         }
     }
     report(&fit, kind, n, &common.out);
-    let unit = |s: &Score| match s.measure {
-        Measure::Exact => "exact log-likelihood per sample",
-        Measure::Pseudo => "pseudo-log-likelihood per sample",
-        Measure::PerTransition => "log-likelihood per transition",
-    };
+    let unit = |s: &Score| s.measure.describe();
     match held_out {
         Some(h) => println!(
             "{}: training {:.6}, held out {:.6}",

@@ -140,6 +140,18 @@ pub struct CommonFit {
     /// Maximum iterations [default: 400 (ising), 1000 (kinetic)].
     #[arg(long)]
     pub iters: Option<usize>,
+    /// L1 penalty λ₁ on couplings (proximal step: unsupported couplings become exactly 0).
+    #[arg(long, default_value_t = 0.0)]
+    pub l1: f64,
+    /// L2 penalty λ₂ on couplings.
+    #[arg(long, default_value_t = 0.0)]
+    pub l2: f64,
+    /// L1 penalty on fields.
+    #[arg(long, default_value_t = 0.0)]
+    pub l1_fields: f64,
+    /// L2 penalty on fields.
+    #[arg(long, default_value_t = 0.0)]
+    pub l2_fields: f64,
     /// Stop when max |gradient| falls below this [default: 1e-6 (ising), 1e-5 (kinetic)].
     #[arg(long)]
     pub tol: Option<f64>,

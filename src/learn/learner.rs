@@ -4,7 +4,10 @@ use std::time::Instant;
 
 use nalgebra::DVector;
 
-use super::{Control, History, LearnSettings, Observer, Record};
+use super::{
+    penalty::{l1_subgradient, soft_threshold},
+    Control, History, LearnSettings, Observer, Penalty, Record,
+};
 use crate::{
     model::{Centering, Energy},
     optim::Optimizer,
@@ -55,6 +58,8 @@ where
     accepted: Option<Accepted<T, O::State>>,
     /// Factor in (0, 1] applied to every step (adaptive steps).
     step_scale: f64,
+    /// L1/L2 penalties (none by default).
+    penalty: Penalty,
 }
 
 /// How much a log-likelihood may drop from rounding alone: parameters stored in T move L by
@@ -158,7 +163,16 @@ where
             centering: None,
             accepted: None,
             step_scale: 1.0,
+            penalty: Penalty::default(),
         })
+    }
+
+    /// Maximises the penalised objective L(θ) − Σ [λ₁ |θ| + ½ λ₂ θ²] instead of L (see
+    /// [`Penalty`]); recorded log-likelihoods are then the penalised objective.
+    pub fn with_penalty(mut self, penalty: Penalty) -> Result<Self> {
+        penalty.check()?;
+        self.penalty = penalty;
+        Ok(self)
     }
 
     /// Steps along the centred, variance-scaled direction (see [`Centering`]) instead of the
@@ -253,14 +267,49 @@ where
 
     /// The gradient ∇L = ⟨φ⟩_data − ⟨φ⟩_θ at the current parameters, projected on the model's
     /// constraints, with the log-likelihood per observation θ·⟨φ⟩_data − A(θ) when known.
+    /// With a [`Penalty`], the L2 term −λ₂ θ is included and the log-likelihood is the
+    /// penalised objective (the L1 term enters through the proximal step).
     pub fn gradient(&mut self) -> Result<(DVector<T>, Option<f64>)> {
         let averages = self.sampler.averages(&self.model, &self.stats)?;
         let mut gradient = &self.data_stats - &averages.stats;
-        self.model.project_gradient(&mut gradient);
-        let log_likelihood = averages
+        let mut log_likelihood = averages
             .log_partition
             .map(|a| self.model.params().dot(&self.data_stats).as_f64() - a);
+        if self.penalty.is_active() {
+            let groups = self.model.groups();
+            let theta: Vec<f64> = self.model.params().iter().map(|v| v.as_f64()).collect();
+            for g in &groups {
+                let (_, l2) = self.penalty.strengths(g);
+                for k in g.range.clone() {
+                    gradient[k] -= T::cast(l2 * theta[k]);
+                }
+            }
+            log_likelihood = log_likelihood.map(|l| l - self.penalty.value(&theta, &groups));
+        }
+        self.model.project_gradient(&mut gradient);
         Ok((gradient, log_likelihood))
+    }
+
+    /// max |∂| per parameter group of the objective: the gradient, with the L1 penalty's
+    /// smallest subgradient added (0 for a parameter held at zero by it).
+    fn optimality(&self, gradient: &DVector<T>) -> Vec<(String, f64)> {
+        self.model
+            .groups()
+            .into_iter()
+            .map(|g| {
+                let (l1, _) = self.penalty.strengths(&g);
+                let max = g.range.clone().fold(0.0f64, |m, k| {
+                    let v = gradient[k].as_f64();
+                    let v = if l1 > 0.0 {
+                        l1_subgradient(v, self.model.params()[k].as_f64(), l1)
+                    } else {
+                        v
+                    };
+                    m.max(v.abs())
+                });
+                (g.name.to_string(), max)
+            })
+            .collect()
     }
 
     /// One iteration: gradient, record, step, constraints. Parameters that would become
@@ -288,17 +337,7 @@ where
         }
         let record = Record {
             iteration: self.iteration,
-            max_gradient: self
-                .model
-                .groups()
-                .into_iter()
-                .map(|g| {
-                    let max = gradient.as_slice()[g.range]
-                        .iter()
-                        .fold(0.0f64, |m, v| m.max(v.as_f64().abs()));
-                    (g.name.to_string(), max)
-                })
-                .collect(),
+            max_gradient: self.optimality(&gradient),
             log_likelihood,
             seconds: self.seconds_before + started.elapsed().as_secs_f64(),
         };
@@ -326,7 +365,10 @@ where
         };
         let previous = self.model.params().clone();
         let mut direction = gradient;
-        if let Some(c) = &self.centering {
+        // A proximal step's fixed point is the penalised optimum only for steps along the
+        // raw gradient: a preconditioned step would stop where P·∇L, not ∇L, balances λ₁.
+        let l1 = self.penalty.l1 > 0.0 || self.penalty.l1_fields > 0.0;
+        if let (Some(c), false) = (&self.centering, l1) {
             self.model.precondition(&mut direction, c);
             self.model.project_gradient(&mut direction);
         }
@@ -337,6 +379,7 @@ where
             let update = (self.model.params() - &previous) * T::cast(self.step_scale);
             self.model.params_mut().copy_from(&(&previous + update));
         }
+        self.proximal_l1();
         self.model.project();
         if self.model.params().iter().any(|p| !p.is_finite()) {
             self.model.set_params(&previous);
@@ -348,6 +391,20 @@ where
         self.iteration += 1;
         self.history.records.push(record.clone());
         Ok(record)
+    }
+
+    /// The L1 proximal step θ ← sign θ · max(|θ| − η λ₁, 0), η the step actually taken.
+    fn proximal_l1(&mut self) {
+        let eta = self.optimizer.learning_rate() * self.step_scale;
+        for g in self.model.groups() {
+            let (l1, _) = self.penalty.strengths(&g);
+            if l1 > 0.0 {
+                let params = self.model.params_mut();
+                for k in g.range {
+                    params[k] = T::cast(soft_threshold(params[k].as_f64(), eta * l1));
+                }
+            }
+        }
     }
 
     /// Iterates until the gradient tolerance, the iteration budget, or an observer's stop.

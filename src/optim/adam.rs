@@ -69,6 +69,10 @@ impl<T: Real> Optimizer<T> for Adam {
         }
     }
 
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
     fn check(&self) -> crate::Result<()> {
         super::check_learning_rate(self.lr)?;
         super::check_beta("beta1", self.beta1)?;

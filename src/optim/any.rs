@@ -78,6 +78,14 @@ impl<T: Real> Optimizer<T> for AnyOptimizer {
         }
     }
 
+    fn learning_rate(&self) -> f64 {
+        match self {
+            AnyOptimizer::Sgd(o) => o.lr,
+            AnyOptimizer::Momentum(o) => o.lr,
+            AnyOptimizer::Adam(o) => o.lr,
+        }
+    }
+
     fn check(&self) -> crate::Result<()> {
         match self {
             AnyOptimizer::Sgd(o) => <Sgd as Optimizer<T>>::check(o),

@@ -29,6 +29,10 @@ pub trait Optimizer<T: Real>: Send + Sync {
 
     /// Validates the settings (learning rate > 0, ...).
     fn check(&self) -> crate::Result<()>;
+
+    /// The nominal step size η, used by proximal steps (the L1 penalty shrinks parameters by
+    /// η λ₁ per step).
+    fn learning_rate(&self) -> f64;
 }
 
 pub(crate) fn check_learning_rate(lr: f64) -> crate::Result<()> {

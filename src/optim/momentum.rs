@@ -28,6 +28,10 @@ impl<T: Real> Optimizer<T> for Momentum {
         params.axpy(T::cast(self.lr), velocity, T::one());
     }
 
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
     fn check(&self) -> crate::Result<()> {
         super::check_learning_rate(self.lr)?;
         super::check_beta("momentum", self.beta)

@@ -22,6 +22,10 @@ impl<T: Real> Optimizer<T> for Sgd {
         params.axpy(T::cast(self.lr), gradient, T::one());
     }
 
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
     fn check(&self) -> crate::Result<()> {
         super::check_learning_rate(self.lr)
     }

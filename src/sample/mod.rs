@@ -1,6 +1,7 @@
 //! Samplers: the model side ⟨φ⟩_θ of the gradient, by Monte Carlo, exact enumeration, or (for
 //! the kinetic model) exact conditional expectations on the data.
 
+pub mod ais;
 pub mod chains;
 pub mod conditional;
 pub mod exact;
@@ -15,6 +16,7 @@ use crate::{model::Energy, Real, Result, Statistics};
 
 pub use chains::{Chain, Mcmc, McmcSettings, UpdateRule};
 pub use conditional::{ConditionalExpectation, TransitionData};
+pub use ais::{log_partition, AisSettings, LogZ};
 pub use exact::{ExactDistribution, ExactSampler, MAX_EXACT_SPINS};
 pub use gibbs::HeatBath;
 pub use glauber::simulate;

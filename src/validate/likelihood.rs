@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     model::{Energy, Ising, KineticIsing, KineticOptions},
-    sample::{ConditionalExpectation, ExactDistribution, MAX_EXACT_SPINS},
-    Error, Raster, Real, Result, TransitionStatistics, Transitions,
+    sample::{log_partition, AisSettings, ConditionalExpectation, ExactDistribution, MAX_EXACT_SPINS},
+    Error, PairStatistics, Raster, Real, Result, Statistics, TransitionStatistics, Transitions,
 };
 
 /// Which likelihood a score is.
@@ -20,6 +20,21 @@ pub enum Measure {
     Pseudo,
     /// Exact log-likelihood per transition (kinetic).
     PerTransition,
+    /// Log-likelihood per sample with log Z from annealed importance sampling (equilibrium,
+    /// any N), with a standard error.
+    Ais,
+}
+
+impl Measure {
+    /// Words for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Measure::Exact => "exact log-likelihood per sample",
+            Measure::Pseudo => "pseudo-log-likelihood per sample",
+            Measure::PerTransition => "log-likelihood per transition",
+            Measure::Ais => "log-likelihood per sample (log Z by AIS)",
+        }
+    }
 }
 
 /// A score of a model on data.
@@ -29,6 +44,9 @@ pub struct Score {
     pub value: f64,
     /// What it is.
     pub measure: Measure,
+    /// Standard error of the value, when it is an estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std_error: Option<f64>,
 }
 
 fn check_spins(model_n: usize, data_n: usize) -> Result<()> {
@@ -84,11 +102,13 @@ pub fn ising_score<T: Real>(model: &Ising<T>, data: &Raster) -> Result<Score> {
         Ok(Score {
             value: ExactDistribution::new(model)?.log_likelihood(data)?,
             measure: Measure::Exact,
+            std_error: None,
         })
     } else {
         Ok(Score {
             value: pseudo_log_likelihood(model, data)?,
             measure: Measure::Pseudo,
+            std_error: None,
         })
     }
 }
@@ -98,7 +118,36 @@ pub fn kinetic_score<T: Real>(model: &KineticIsing<T>, data: &Transitions) -> Re
     Ok(Score {
         value: kinetic_log_likelihood(model, data)?,
         measure: Measure::PerTransition,
+        std_error: None,
     })
+}
+
+/// Log-likelihoods per sample of one equilibrium model on several data sets, L = θ·⟨φ⟩_data
+/// − log Z, with log Z estimated once by annealed importance sampling (from the independent
+/// model with the model's own fields). The standard error is that of log Ẑ.
+pub fn ais_scores<T: Real>(
+    model: &Ising<T>,
+    parts: &[&Raster],
+    settings: &AisSettings,
+) -> Result<Vec<Score>> {
+    for p in parts {
+        check_spins(model.n_spins(), p.n_spins())?;
+    }
+    let h: Vec<f64> = model.fields().iter().map(|v| v.as_f64()).collect();
+    let log_z = log_partition(model, &h, settings)?;
+    let stats = PairStatistics::new(model.n_spins());
+    let params = model.params().map(|v| v.as_f64());
+    Ok(parts
+        .iter()
+        .map(|p| {
+            let phi: DVector<f64> = stats.average(p);
+            Score {
+                value: params.dot(&phi) - log_z.value,
+                measure: Measure::Ais,
+                std_error: Some(log_z.std_error),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -126,6 +175,20 @@ mod tests {
         direct /= data.n_samples() as f64;
         let fast = pseudo_log_likelihood(&model, &data).unwrap();
         approx::assert_abs_diff_eq!(fast, direct, epsilon = 1e-9);
+    }
+
+    #[test]
+    fn ais_scores_match_exact_likelihoods() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let model: Ising<f64> = Ising::random(10, 0.4, 0.3, &mut rng);
+        let exact = ExactDistribution::new(&model).unwrap();
+        let (a, b) = (exact.sample(3000, &mut rng), exact.sample(1000, &mut rng));
+        let scores = ais_scores(&model, &[&a, &b], &AisSettings::default()).unwrap();
+        for (s, d) in scores.iter().zip([&a, &b]) {
+            let e = exact.log_likelihood(d).unwrap();
+            let se = s.std_error.unwrap();
+            assert!((s.value - e).abs() < 5.0 * se + 1e-3, "{} vs {e} (SE {se})", s.value);
+        }
     }
 
     #[test]
