@@ -27,7 +27,11 @@ fn ais_log_z_agrees_with_enumeration_at_n16_within_a_hundredth_of_a_nat() {
         assert!(err < 0.01, "AIS off by {err}");
         // The error bar is honest: the error is within 5 standard errors (plus the bias of
         // a log of a mean, of order SE²).
-        assert!(err < 5.0 * est.std_error + 1e-3, "error {err} vs SE {}", est.std_error);
+        assert!(
+            err < 5.0 * est.std_error + 1e-3,
+            "error {err} vs SE {}",
+            est.std_error
+        );
         // Same seed, same estimate.
         let again = log_partition(&model, &h, &AisSettings::default()).unwrap();
         assert_eq!(again, est);

@@ -24,8 +24,13 @@ fn sparse_truth() -> KineticIsing<f64> {
 fn l1_sets_unsupported_couplings_to_exactly_zero_and_keeps_the_strong_ones() {
     let truth = sparse_truth();
     let series = simulate(&truth, 20_000, None, &mut common::rng(41)).unwrap();
-    let plain = fit_kinetic::<f64>(&series, &KineticFitSettings::default(), None, &mut NoObserver)
-        .unwrap();
+    let plain = fit_kinetic::<f64>(
+        &series,
+        &KineticFitSettings::default(),
+        None,
+        &mut NoObserver,
+    )
+    .unwrap();
     let settings = KineticFitSettings {
         penalty: Penalty {
             // Noise on a zero coupling is about 1/√T ≈ 0.007; λ₁ a few times that.
@@ -35,7 +40,11 @@ fn l1_sets_unsupported_couplings_to_exactly_zero_and_keeps_the_strong_ones() {
         ..Default::default()
     };
     let sparse = fit_kinetic::<f64>(&series, &settings, None, &mut NoObserver).unwrap();
-    println!("{:?} after {} iterations", sparse.outcome, sparse.history.records.len());
+    println!(
+        "{:?} after {} iterations",
+        sparse.outcome,
+        sparse.history.records.len()
+    );
     assert_eq!(sparse.outcome, Outcome::Converged);
     let (t, p, s) = (
         truth.couplings(),
@@ -63,7 +72,10 @@ fn l1_sets_unsupported_couplings_to_exactly_zero_and_keeps_the_strong_ones() {
             }
         }
     }
-    println!("true zeros {}: exact zeros without L1 {}, with L1 {}", zeros.0, zeros.1, zeros.2);
+    println!(
+        "true zeros {}: exact zeros without L1 {}, with L1 {}",
+        zeros.0, zeros.1, zeros.2
+    );
     assert_eq!(zeros.1, 0);
     assert!(zeros.2 * 10 >= zeros.0 * 8, "{zeros:?}");
 }

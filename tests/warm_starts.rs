@@ -36,7 +36,10 @@ fn pseudo_likelihood_is_nearly_as_accurate_as_boltzmann_learning_at_n20() {
         pl.history.records.len()
     );
     assert_eq!(format!("{:?}", pl.outcome), "Converged");
-    assert!(e_pl <= 1.5 * e_bm, "pseudo-likelihood {e_pl} vs Boltzmann {e_bm}");
+    assert!(
+        e_pl <= 1.5 * e_bm,
+        "pseudo-likelihood {e_pl} vs Boltzmann {e_bm}"
+    );
 }
 
 #[test]

@@ -103,6 +103,9 @@ mod tests {
             l2: -1.0,
             ..Default::default()
         };
-        assert!(matches!(bad.check(), Err(Error::InvalidSetting { name: "l2", .. })));
+        assert!(matches!(
+            bad.check(),
+            Err(Error::InvalidSetting { name: "l2", .. })
+        ));
     }
 }

@@ -93,9 +93,7 @@ fn anneal(h: &[f64], h0: &[f64], j: &[f64], betas: &[f64], sweeps: usize, seed: 
         }
     }
     let a_of = |s: &[f64], js: &[f64]| -> f64 {
-        (0..n)
-            .map(|i| s[i] * ((h[i] - h0[i]) + 0.5 * js[i]))
-            .sum()
+        (0..n).map(|i| s[i] * ((h[i] - h0[i]) + 0.5 * js[i])).sum()
     };
     let mut log_w = 0.0;
     let mut previous = 0.0;

@@ -14,9 +14,9 @@ use nalgebra::DVector;
 
 use crate::{model::Energy, Real, Result, Statistics};
 
+pub use ais::{log_partition, AisSettings, LogZ};
 pub use chains::{Chain, Mcmc, McmcSettings, UpdateRule};
 pub use conditional::{ConditionalExpectation, TransitionData};
-pub use ais::{log_partition, AisSettings, LogZ};
 pub use exact::{ExactDistribution, ExactSampler, MAX_EXACT_SPINS};
 pub use gibbs::HeatBath;
 pub use glauber::simulate;

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     model::{Energy, Ising, KineticIsing, KineticOptions},
-    sample::{log_partition, AisSettings, ConditionalExpectation, ExactDistribution, MAX_EXACT_SPINS},
+    sample::{
+        log_partition, AisSettings, ConditionalExpectation, ExactDistribution, MAX_EXACT_SPINS,
+    },
     Error, PairStatistics, Raster, Real, Result, Statistics, TransitionStatistics, Transitions,
 };
 
@@ -187,7 +189,11 @@ mod tests {
         for (s, d) in scores.iter().zip([&a, &b]) {
             let e = exact.log_likelihood(d).unwrap();
             let se = s.std_error.unwrap();
-            assert!((s.value - e).abs() < 5.0 * se + 1e-3, "{} vs {e} (SE {se})", s.value);
+            assert!(
+                (s.value - e).abs() < 5.0 * se + 1e-3,
+                "{} vs {e} (SE {se})",
+                s.value
+            );
         }
     }
 

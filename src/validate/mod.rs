@@ -7,6 +7,7 @@ pub mod split;
 
 pub use compare::{agreement, Agreement, Comparison, FreshSamples, StatisticComparison};
 pub use likelihood::{
-    ais_scores, ising_score, kinetic_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure, Score,
+    ais_scores, ising_score, kinetic_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure,
+    Score,
 };
 pub use split::Split;

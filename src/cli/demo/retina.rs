@@ -12,7 +12,9 @@ use spinfer::{
     },
     sample::{AisSettings, McmcSettings},
     stats::Moments,
-    validate::{agreement, ising_score, kinetic_score, Comparison, FreshSamples, Split},
+    validate::{
+        agreement, ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Split,
+    },
     Ising, KineticIsing, KineticOptions, Raster, Result, Transitions,
 };
 
@@ -192,7 +194,10 @@ fn held_out_equilibrium(
     for split in [Split::Halves, Split::Interleaved] {
         let (train, test) = split.samples(data);
         let fit: Fit<Ising<f64>> = fit_ising(&train, settings, None, &mut NoObserver)?;
-        let (a, b) = (ising_score(&fit.model, &train)?, ising_score(&fit.model, &test)?);
+        let (a, b) = (
+            ising_score(&fit.model, &train)?,
+            ising_score(&fit.model, &test)?,
+        );
         let exact = ais_scores(&fit.model, &[&train, &test], &ais)?;
         let se = exact[0].std_error.unwrap_or(f64::NAN);
         let (dm, dp) = split_difference(data, split);
