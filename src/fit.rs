@@ -8,7 +8,10 @@ use crate::{
     learn::{History, Observer, Outcome, Penalty},
     model::{Centering, Energy, Ising, KineticIsing, KineticOptions},
     optim::{AnyOptimizer, AnyState, OptimizerKind},
-    sample::{ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis, Sampler},
+    sample::{
+        ChainDiagnostics, ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis,
+        Sampler,
+    },
     Error, LearnSettings, Learner, PairStatistics, Raster, Real, Result, Statistics,
     TransitionStatistics, Transitions,
 };
@@ -57,6 +60,7 @@ impl Default for IsingFitSettings {
                 grad_tol: 1e-6,
                 average_tail: 0.25,
                 adaptive_step: true,
+                target_pearson: None,
             },
             sampler: SamplerKind::Metropolis,
             mcmc: McmcSettings::default(),
@@ -94,6 +98,7 @@ impl Default for KineticFitSettings {
                 grad_tol: 1e-5,
                 average_tail: 0.0,
                 adaptive_step: true,
+                target_pearson: None,
             },
             options: KineticOptions::default(),
             centered: true,
@@ -113,6 +118,8 @@ pub struct Fit<M> {
     pub outcome: Outcome,
     /// Cells that never or always fire in the data (their statistics were regularised).
     pub constant_cells: Vec<usize>,
+    /// Equilibration diagnostics of the last iteration's Monte Carlo chains.
+    pub chains: Option<ChainDiagnostics>,
 }
 
 /// Checkpoints, resumption and divergence handling for a fit.
@@ -172,7 +179,7 @@ fn drive<T, M, S, X>(
     penalty: Penalty,
     observer: &mut dyn Observer<T>,
     control: &mut FitControl<'_, M>,
-) -> Result<(M, History, Outcome)>
+) -> Result<(M, History, Outcome, Option<ChainDiagnostics>)>
 where
     T: Real,
     M: Energy<T>,
@@ -206,7 +213,8 @@ where
     }
     let outcome = result?;
     let history = learner.history().clone();
-    Ok((learner.into_model(), history, outcome))
+    let chains = learner.sampler().diagnostics();
+    Ok((learner.into_model(), history, outcome, chains))
 }
 
 /// The independent-spin start: J = 0 and h_i = atanh ⟨s_i⟩ (from regularised means).
@@ -263,7 +271,7 @@ pub fn fit_ising_with<T: Real>(
             .collect();
         Centering::equilibrium(&means)
     });
-    let (model, history, outcome) = match settings.sampler {
+    let (model, history, outcome, chains) = match settings.sampler {
         SamplerKind::Exact => drive(
             model,
             stats,
@@ -312,6 +320,7 @@ pub fn fit_ising_with<T: Real>(
         history,
         outcome,
         constant_cells: constant,
+        chains,
     })
 }
 
@@ -363,7 +372,7 @@ pub fn fit_kinetic_with<T: Real>(
     let sampler = ConditionalExpectation::of(data)?;
     let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
     let centering = settings.centered.then(|| Centering::transitions(data));
-    let (model, history, outcome) = drive(
+    let (model, history, outcome, chains) = drive(
         model,
         stats,
         sampler,
@@ -380,5 +389,6 @@ pub fn fit_kinetic_with<T: Real>(
         history,
         outcome,
         constant_cells: constant,
+        chains,
     })
 }

@@ -51,6 +51,10 @@ pub struct IsingArgs {
     /// Seed of the chains.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also stop once the Pearson correlation between the model's (Monte Carlo) and the
+    /// data's connected correlations reaches this value, e.g. 0.95.
+    #[arg(long)]
+    target_pearson: Option<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -81,6 +85,7 @@ pub fn run(what: FitCommand) -> Result<()> {
                 &mut settings.penalty,
             );
             settings.sampler = a.sampler.into();
+            settings.learn.target_pearson = a.target_pearson;
             settings.mcmc = McmcSettings {
                 samples: a.samples,
                 chains: a.chains,
@@ -454,6 +459,9 @@ fn run_and_save<T: Real, M, S: Serialize>(
         }
     };
     warn_constant(&fit.constant_cells, &common.data);
+    if let Some(w) = fit.chains.and_then(|c| c.warning()) {
+        eprintln!("spinfer: warning: {w}");
+    }
     let (train_score, held_out, params) = score(&fit.model)?;
     let mut metrics = metrics(&fit, T::NAME);
     metrics["train_score"] = json!(train_score);
@@ -537,6 +545,8 @@ fn metrics<M>(fit: &Fit<M>, precision: &str) -> serde_json::Value {
         "seconds": last.map(|r| r.seconds),
         "precision": precision,
         "constant_cells": fit.constant_cells,
+        "chains": fit.chains,
+        "connected_pearson": last.and_then(|r| r.connected_pearson),
     })
 }
 

@@ -54,5 +54,6 @@ pub fn fit_pseudo_likelihood<T: Real>(
         history: fit.history,
         outcome: fit.outcome,
         constant_cells: fit.constant_cells,
+        chains: None,
     })
 }

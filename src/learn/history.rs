@@ -15,6 +15,10 @@ pub struct Record {
     pub log_likelihood: Option<f64>,
     /// Seconds since the run started.
     pub seconds: f64,
+    /// Pearson correlation between the model's and the data's connected correlations at θ_k,
+    /// when the statistics define them (equilibrium pair statistics).
+    #[serde(default)]
+    pub connected_pearson: Option<f64>,
 }
 
 impl Record {
@@ -36,8 +40,8 @@ pub struct History {
 
 impl History {
     /// Writes the history as CSV: a header row, then one row per iteration
-    /// (`iteration,max_grad_h,max_grad_J,...,log_likelihood,seconds`; an empty
-    /// log-likelihood where it is not known).
+    /// (`iteration,max_grad_h,max_grad_J,...,log_likelihood,seconds,connected_pearson`;
+    /// empty where a value is not known).
     pub fn write_csv<W: Write>(&self, mut out: W) -> std::io::Result<()> {
         let groups: Vec<&str> = self
             .records
@@ -48,7 +52,7 @@ impl History {
         for g in &groups {
             write!(out, ",max_grad_{g}")?;
         }
-        writeln!(out, ",log_likelihood,seconds")?;
+        writeln!(out, ",log_likelihood,seconds,connected_pearson")?;
         for r in &self.records {
             write!(out, "{}", r.iteration)?;
             for (_, g) in &r.max_gradient {
@@ -58,7 +62,11 @@ impl History {
                 Some(l) => write!(out, ",{l}")?,
                 None => write!(out, ",")?,
             }
-            writeln!(out, ",{:.4}", r.seconds)?;
+            write!(out, ",{:.4}", r.seconds)?;
+            match r.connected_pearson {
+                Some(p) => writeln!(out, ",{p}")?,
+                None => writeln!(out, ",")?,
+            }
         }
         Ok(())
     }

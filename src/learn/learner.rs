@@ -25,6 +25,9 @@ pub enum Outcome {
     MaxIterations,
     /// An observer asked to stop.
     Stopped,
+    /// The model's connected correlations reached the target Pearson correlation with the
+    /// data's ([`LearnSettings::target_pearson`]).
+    TargetReached,
 }
 
 /// Boltzmann learning: θ ← step(θ, ⟨φ⟩_data − ⟨φ⟩_θ).
@@ -60,6 +63,10 @@ where
     step_scale: f64,
     /// L1/L2 penalties (none by default).
     penalty: Penalty,
+    /// The data's connected correlations, if the statistics define them.
+    data_connected: Option<Vec<f64>>,
+    /// Pearson r between model and data connected correlations at the last gradient.
+    last_pearson: Option<f64>,
 }
 
 /// How much a log-likelihood may drop from rounding alone: parameters stored in T move L by
@@ -164,6 +171,8 @@ where
             accepted: None,
             step_scale: 1.0,
             penalty: Penalty::default(),
+            data_connected: None,
+            last_pearson: None,
         })
     }
 
@@ -271,6 +280,15 @@ where
     /// penalised objective (the L1 term enters through the proximal step).
     pub fn gradient(&mut self) -> Result<(DVector<T>, Option<f64>)> {
         let averages = self.sampler.averages(&self.model, &self.stats)?;
+        if self.data_connected.is_none() {
+            let data: Vec<f64> = self.data_stats.iter().map(|v| v.as_f64()).collect();
+            self.data_connected = self.stats.connected(&data);
+        }
+        let model: Vec<f64> = averages.stats.iter().map(|v| v.as_f64()).collect();
+        self.last_pearson = match (&self.data_connected, self.stats.connected(&model)) {
+            (Some(d), Some(m)) => Some(crate::validate::agreement(d, &m, 1).pearson),
+            _ => None,
+        };
         let mut gradient = &self.data_stats - &averages.stats;
         let mut log_likelihood = averages
             .log_partition
@@ -340,6 +358,7 @@ where
             max_gradient: self.optimality(&gradient),
             log_likelihood,
             seconds: self.seconds_before + started.elapsed().as_secs_f64(),
+            connected_pearson: self.last_pearson,
         };
         let gradient = match (adaptive, log_likelihood, &self.accepted) {
             (true, Some(l), Some(prev)) if l < prev.log_likelihood - rounding_slack::<T>(l) => {
@@ -440,14 +459,22 @@ where
                 *count += 1;
             }
             let control = observer.observe(&record, self.model.params());
-            let done = record.max_abs_gradient() < settings.grad_tol;
+            let target = settings
+                .target_pearson
+                .zip(record.connected_pearson)
+                .is_some_and(|(t, r)| r >= t);
+            let done = record.max_abs_gradient() < settings.grad_tol || target;
             let due = every > 0 && self.iteration.is_multiple_of(every);
             if due && !done && control == Control::Continue {
                 checkpoint(&self.save())?;
             }
             if done {
                 checkpoint(&self.save())?;
-                return Ok(Outcome::Converged);
+                return Ok(if target {
+                    Outcome::TargetReached
+                } else {
+                    Outcome::Converged
+                });
             }
             if control == Control::Stop {
                 checkpoint(&self.save())?;

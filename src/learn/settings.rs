@@ -20,6 +20,11 @@ pub struct LearnSettings {
     /// retried at half the size; accepted steps grow back by 1.25× up to the optimiser's own
     /// size. Makes ascent of an exact, concave likelihood monotone whatever the data.
     pub adaptive_step: bool,
+    /// Also stop once the Pearson correlation between the model's and the data's connected
+    /// correlations reaches this value (the criterion of adabmDCA-style tools; only for
+    /// statistics that define connected correlations). Off by default.
+    #[serde(default)]
+    pub target_pearson: Option<f64>,
 }
 
 impl Default for LearnSettings {
@@ -29,6 +34,7 @@ impl Default for LearnSettings {
             grad_tol: 1e-6,
             average_tail: 0.0,
             adaptive_step: false,
+            target_pearson: None,
         }
     }
 }
@@ -41,6 +47,11 @@ impl LearnSettings {
         }
         if !(self.grad_tol.is_finite() && self.grad_tol >= 0.0) {
             return Err(Error::setting("tol", self.grad_tol, "a finite number >= 0"));
+        }
+        if let Some(r) = self.target_pearson {
+            if !(r > 0.0 && r <= 1.0) {
+                return Err(Error::setting("target-pearson", r, "in (0, 1]"));
+            }
         }
         if !(0.0..1.0).contains(&self.average_tail) {
             return Err(Error::setting(

@@ -257,6 +257,12 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for Mcmc<U> {
         serde_json::to_value(&self.chains).unwrap_or_default()
     }
 
+    fn diagnostics(&self) -> Option<super::ChainDiagnostics> {
+        self.last
+            .as_ref()
+            .and_then(|s| super::ChainDiagnostics::of(s, self.chains.len()))
+    }
+
     fn load(&mut self, state: &serde_json::Value) -> Result<()> {
         let chains: Vec<Chain> = serde_json::from_value(state.clone())
             .map_err(|e| Error::Shape(format!("checkpoint chains are unreadable: {e}")))?;

@@ -4,6 +4,7 @@
 pub mod ais;
 pub mod chains;
 pub mod conditional;
+pub mod diagnostics;
 pub mod exact;
 pub mod fastmath;
 pub mod gibbs;
@@ -17,6 +18,7 @@ use crate::{model::Energy, Real, Result, Statistics};
 pub use ais::{log_partition, AisSettings, LogZ};
 pub use chains::{Chain, Mcmc, McmcSettings, UpdateRule};
 pub use conditional::{ConditionalExpectation, TransitionData};
+pub use diagnostics::ChainDiagnostics;
 pub use exact::{ExactDistribution, ExactSampler, MAX_EXACT_SPINS};
 pub use gibbs::HeatBath;
 pub use glauber::simulate;
@@ -49,6 +51,11 @@ pub trait Sampler<T: Real, M: Energy<T>>: Send {
     /// Stateless samplers keep the default (null).
     fn save(&self) -> serde_json::Value {
         serde_json::Value::Null
+    }
+
+    /// Equilibration diagnostics of the last call's samples (Monte Carlo samplers).
+    fn diagnostics(&self) -> Option<ChainDiagnostics> {
+        None
     }
 
     /// Restores a state written by [`Sampler::save`].

@@ -26,6 +26,13 @@ pub trait Statistics<T: Real>: Send + Sync {
     /// transition statistics, the 2N entries [s(t), s(t+1)]).
     fn accumulate(&self, s: &[Spin], weight: f64, acc: &mut [f64]);
 
+    /// Connected correlations derived from averaged statistics ⟨φ⟩, when the statistics hold
+    /// them (for pair statistics C_ij = ⟨s_i s_j⟩ − ⟨s_i⟩⟨s_j⟩); used by the stopping rule on
+    /// the Pearson correlation between model and data. The default has none.
+    fn connected(&self, _averages: &[f64]) -> Option<Vec<f64>> {
+        None
+    }
+
     /// The average of φ over the samples of a raster, each sample one observation.
     fn average(&self, samples: &Raster) -> DVector<T> {
         let mut acc = vec![0.0; self.dim()];

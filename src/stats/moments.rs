@@ -84,6 +84,17 @@ impl PairStatistics {
 }
 
 impl<T: Real> Statistics<T> for PairStatistics {
+    /// C_ij = φ_ij − φ_i φ_j over the pairs i < j, in [`pair_index`] order.
+    fn connected(&self, averages: &[f64]) -> Option<Vec<f64>> {
+        let n = self.n;
+        (averages.len() == n + n_pairs(n)).then(|| {
+            (0..n)
+                .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+                .map(|(i, j)| averages[n + pair_index(n, i, j)] - averages[i] * averages[j])
+                .collect()
+        })
+    }
+
     fn dim(&self) -> usize {
         self.n + n_pairs(self.n)
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     model::KineticIsing,
     report::plot::{scatter_with_diagonal, Figure, Series},
-    sample::{simulate, McmcSettings, Metropolis},
+    sample::{simulate, ChainDiagnostics, McmcSettings, Metropolis},
     stats::{LaggedMoments, Moments, Triplets},
     Error, Ising, Raster, Real, Result, Transitions,
 };
@@ -113,6 +113,9 @@ impl Default for FreshSamples {
 }
 
 impl FreshSamples {
+    /// Independent Metropolis chains for equilibrium models.
+    pub const CHAINS: usize = 16;
+
     fn check(&self) -> Result<()> {
         if self.samples < 2 {
             return Err(Error::setting("samples", self.samples, ">= 2"));
@@ -128,7 +131,7 @@ impl FreshSamples {
         self.check()?;
         let mut chains = Metropolis::new(McmcSettings {
             samples: self.samples,
-            chains: 16,
+            chains: Self::CHAINS,
             burn_in: self.burn_in,
             sweeps: self.sweeps,
             persistent: false,
@@ -159,6 +162,9 @@ pub struct Comparison {
     pub triplets: String,
     /// One entry per statistic.
     pub statistics: Vec<StatisticComparison>,
+    /// Equilibration diagnostics of the fresh Metropolis chains (equilibrium models).
+    #[serde(default)]
+    pub chains: Option<ChainDiagnostics>,
 }
 
 fn upper(m: &nalgebra::DMatrix<f64>) -> Vec<f64> {
@@ -213,13 +219,16 @@ impl Comparison {
             model_samples: model.n_samples(),
             triplets: triplets.describe(),
             statistics,
+            chains: None,
         })
     }
 
     /// An equilibrium model against data, from fresh Metropolis samples.
     pub fn ising<T: Real>(model: &Ising<T>, data: &Raster, fresh: &FreshSamples) -> Result<Self> {
         let samples = fresh.ising(model)?;
-        Self::equal_time(data, &samples, &Triplets::for_spins(data.n_spins(), 1))
+        let mut c = Self::equal_time(data, &samples, &Triplets::for_spins(data.n_spins(), 1))?;
+        c.chains = ChainDiagnostics::of(&samples, FreshSamples::CHAINS);
+        Ok(c)
     }
 
     /// A kinetic model against a time series: the equal-time statistics plus the lagged
@@ -265,6 +274,15 @@ impl Comparison {
              |---|---:|---:|---:|---:|---:|\n",
             self.data_samples, self.model_samples, self.triplets
         );
+        if let Some(d) = &self.chains {
+            out = format!(
+                "Fresh chains: R̂ = {:.3} across {} chains, autocorrelation time {:.1} samples.{}\n\n{out}",
+                d.r_hat,
+                d.chains,
+                d.autocorrelation_time,
+                d.warning().map_or(String::new(), |w| format!(" **Warning: {w}.**"))
+            );
+        }
         for s in &self.statistics {
             let a = &s.agreement;
             out.push_str(&format!(
