@@ -20,8 +20,7 @@ use spinfer::{
     report::plot::{lines, Figure, Series},
     retina::RetinaSettings,
     sample::{McmcSettings, Metropolis},
-    Energy, FlipEnergy, Ising, LearnSettings, Learner, PairStatistics, Raster, Spin,
-    Statistics,
+    Energy, FlipEnergy, Ising, LearnSettings, Learner, PairStatistics, Raster, Spin, Statistics,
 };
 
 /// Pairwise model plus V(K). θ = (h, J_{i<j}, V_0..V_N).
@@ -71,9 +70,18 @@ impl Energy<f64> for KPairwise {
     fn groups(&self) -> Vec<ParamGroup> {
         let (n, p) = (self.n_spins(), self.pairwise_len());
         vec![
-            ParamGroup { name: "h", range: 0..n },
-            ParamGroup { name: "J", range: n..p },
-            ParamGroup { name: "V", range: p..self.params.len() },
+            ParamGroup {
+                name: "h",
+                range: 0..n,
+            },
+            ParamGroup {
+                name: "J",
+                range: n..p,
+            },
+            ParamGroup {
+                name: "V",
+                range: p..self.params.len(),
+            },
         ]
     }
 }
@@ -195,7 +203,10 @@ fn main() -> spinfer::Result<()> {
     };
     settings.learn = learn.clone();
     let pairwise = fit_ising::<f64>(&data, &settings, None, &mut NoObserver)?.model;
-    println!("pairwise model fitted in {:.1} s", t0.elapsed().as_secs_f64());
+    println!(
+        "pairwise model fitted in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 
     // K-pairwise: start from independent cells (J = 0, V = 0), fit with the same loop.
     let t0 = std::time::Instant::now();
@@ -220,7 +231,10 @@ fn main() -> spinfer::Result<()> {
     )?;
     learner.run(&learn, &mut NoObserver)?;
     let k_pairwise = learner.into_model();
-    println!("K-pairwise model fitted in {:.1} s", t0.elapsed().as_secs_f64());
+    println!(
+        "K-pairwise model fitted in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 
     // Distributions of K: data against fresh samples of each model.
     let fresh = McmcSettings {
@@ -233,10 +247,16 @@ fn main() -> spinfer::Result<()> {
     let p_data = k_distribution(&data);
     let p_pair = k_distribution(&Metropolis::new(fresh.clone())?.sample(&pairwise));
     let p_k = k_distribution(&Metropolis::new(fresh)?.sample(&k_pairwise));
-    let (tv_pair, tv_k) = (total_variation(&p_data, &p_pair), total_variation(&p_data, &p_k));
+    let (tv_pair, tv_k) = (
+        total_variation(&p_data, &p_pair),
+        total_variation(&p_data, &p_k),
+    );
     println!("\n K   data        pairwise    K-pairwise");
     for k in 0..=n.min(20) {
-        println!("{k:>2}   {:.3e}   {:.3e}   {:.3e}", p_data[k], p_pair[k], p_k[k]);
+        println!(
+            "{k:>2}   {:.3e}   {:.3e}   {:.3e}",
+            p_data[k], p_pair[k], p_k[k]
+        );
     }
     println!(
         "\ntotal-variation distance to the data's P(K) (500,000 fresh samples each):\n  \

@@ -109,6 +109,7 @@ fn main() {
         grad_tol: 0.0,
         average_tail: 0.25,
         adaptive_step: false,
+        target_pearson: None,
     };
     let rows: Vec<Row> = choices
         .iter()

@@ -46,6 +46,10 @@ pub struct IsingFitSettings {
     /// L1/L2 penalties (none by default).
     #[serde(default)]
     pub penalty: Penalty,
+    /// Start the persistent chains from data samples ([`crate::sample::Mcmc::start_from`])
+    /// rather than from random configurations.
+    #[serde(default)]
+    pub chains_from_data: bool,
 }
 
 impl Default for IsingFitSettings {
@@ -66,6 +70,7 @@ impl Default for IsingFitSettings {
             mcmc: McmcSettings::default(),
             centered: false,
             penalty: Penalty::default(),
+            chains_from_data: true,
         }
     }
 }
@@ -285,7 +290,10 @@ pub fn fit_ising_with<T: Real>(
             control,
         )?,
         SamplerKind::Metropolis => {
-            let chains = Metropolis::new(settings.mcmc.clone())?;
+            let mut chains = Metropolis::new(settings.mcmc.clone())?;
+            if settings.chains_from_data {
+                chains.start_from(data);
+            }
             drive(
                 model,
                 stats,
@@ -300,7 +308,10 @@ pub fn fit_ising_with<T: Real>(
             )?
         }
         SamplerKind::Gibbs => {
-            let chains = Gibbs::new(settings.mcmc.clone())?;
+            let mut chains = Gibbs::new(settings.mcmc.clone())?;
+            if settings.chains_from_data {
+                chains.start_from(data);
+            }
             drive(
                 model,
                 stats,

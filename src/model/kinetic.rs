@@ -179,7 +179,8 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
 
     /// With m = ⟨s(t)⟩, v_i = 1 − ⟨s_i(t+1)⟩², g'_ij = g_Jij − g_hi m_j (the gradient in
     /// the centred parameters) and C⁻¹ the inverse source covariance (diag 1/(1 − m_j²) if
-    /// unknown): ΔJ_i· = C⁻¹ g'_i· / v_i and Δh_i = g_hi/v_i − Σ_j ΔJ_ij m_j. Each row of the
+    /// unknown; without self-couplings, the inverse with cell i removed for row i):
+    /// ΔJ_i· = C⁻¹ g'_i· / v_i and Δh_i = g_hi/v_i − Σ_j ΔJ_ij m_j. Each row of the
     /// kinetic likelihood is a logistic regression on s(t) whose Hessian is close to v_i C, so
     /// this is nearly a Newton step.
     fn precondition(&self, g: &mut DVector<T>, c: &Centering) {
@@ -190,6 +191,22 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
         // Rows i, columns j: the centred coupling gradient.
         let centred = DMatrix::from_fn(n, n, |i, j| g[n + i + n * j].as_f64() - gh[i] * m[j]);
         let scaled = match &c.inverse_covariance {
+            Some(inv) if !self.options.self_couplings => {
+                // Row i regresses s_i(t+1) on the other cells only, so its curvature is the
+                // covariance with cell i removed, whose inverse is P − P_·i P_i· / P_ii
+                // (P = C⁻¹, Schur complement). Using P itself would mix in the excluded
+                // input, which for pseudo-likelihood (target = source) is the target itself.
+                let mut centred = centred;
+                centred.fill_diagonal(0.0);
+                let mut scaled = &centred * inv;
+                for i in 0..n {
+                    let k = scaled[(i, i)] / inv[(i, i)];
+                    for j in 0..n {
+                        scaled[(i, j)] -= k * inv[(i, j)];
+                    }
+                }
+                scaled
+            }
             Some(inv) => centred * inv,
             None => DMatrix::from_fn(n, n, |i, j| centred[(i, j)] / Centering::variance(m[j])),
         };

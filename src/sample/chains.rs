@@ -220,6 +220,21 @@ impl<U: UpdateRule> Mcmc<U> {
         Ok(())
     }
 
+    /// Starts chain c from sample ⌊c M / C⌋ of `data` (then burns in as usual), instead of a
+    /// uniformly random configuration. Learning from data states (as persistent contrastive
+    /// divergence does) keeps sparse, strongly coupled models from starting in a
+    /// half-active state, from which the chains can fall into a high-activity phase.
+    pub fn start_from(&mut self, data: &Raster) {
+        let (m, c) = (data.n_samples(), self.chains.len());
+        if m == 0 {
+            return;
+        }
+        for (k, chain) in self.chains.iter_mut().enumerate() {
+            chain.spins = data.column(k * m / c);
+            chain.burned_in = false;
+        }
+    }
+
     /// Draws `settings.samples` samples from the model, split evenly over the chains.
     pub fn sample<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Raster {
         let (total, c) = (self.settings.samples, self.chains.len());

@@ -60,9 +60,15 @@ impl ChainDiagnostics {
         let m = blocks.iter().map(Vec::len).min().unwrap_or(0);
         let blocks: Vec<&[f64]> = blocks.iter().map(|b| &b[..m]).collect();
         let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
-        let var = |x: &[f64], mu: f64| x.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / (x.len() as f64 - 1.0);
+        let var = |x: &[f64], mu: f64| {
+            x.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / (x.len() as f64 - 1.0)
+        };
         let means: Vec<f64> = blocks.iter().map(|b| mean(b)).collect();
-        let vars: Vec<f64> = blocks.iter().zip(&means).map(|(b, &mu)| var(b, mu)).collect();
+        let vars: Vec<f64> = blocks
+            .iter()
+            .zip(&means)
+            .map(|(b, &mu)| var(b, mu))
+            .collect();
         let w = mean(&vars);
         let grand = mean(&means);
         let b_over_m = var(&means, grand);
@@ -123,7 +129,9 @@ fn autocorrelation_time(x: &[f64], mu: f64, var: f64) -> f64 {
     let n = x.len();
     let mut tau = 1.0;
     for k in 1..n / 4 {
-        let c = (0..n - k).map(|t| (x[t] - mu) * (x[t + k] - mu)).sum::<f64>()
+        let c = (0..n - k)
+            .map(|t| (x[t] - mu) * (x[t + k] - mu))
+            .sum::<f64>()
             / ((n - k) as f64 * var);
         if c <= 0.05 {
             break;
@@ -155,15 +163,23 @@ mod tests {
         let iid: Vec<usize> = (0..4000).map(|_| (rng.next_u64() % 10) as usize).collect();
         let d = ChainDiagnostics::of(&raster_from_activity(&iid, 10), 4).unwrap();
         assert!(d.is_trustworthy(), "{d:?}");
-        assert!((d.r_hat - 1.0).abs() < 0.01 && d.autocorrelation_time < 1.5, "{d:?}");
+        assert!(
+            (d.r_hat - 1.0).abs() < 0.01 && d.autocorrelation_time < 1.5,
+            "{d:?}"
+        );
         // Two chains stuck low, two stuck high.
-        let stuck: Vec<usize> = (0..4000).map(|t| if t < 2000 { 1 + t % 2 } else { 8 + t % 2 }).collect();
+        let stuck: Vec<usize> = (0..4000)
+            .map(|t| if t < 2000 { 1 + t % 2 } else { 8 + t % 2 })
+            .collect();
         let d = ChainDiagnostics::of(&raster_from_activity(&stuck, 10), 4).unwrap();
         assert!(d.r_hat > 2.0 && !d.is_trustworthy(), "{d:?}");
         assert!(d.warning().unwrap().contains("R̂"));
         // Slowly drifting within every chain: long autocorrelation.
         let sticky: Vec<usize> = (0..4000).map(|t| (t % 1000) / 100).collect();
         let d = ChainDiagnostics::of(&raster_from_activity(&sticky, 10), 4).unwrap();
-        assert!(d.autocorrelation_time > 50.0 && !d.is_trustworthy(), "{d:?}");
+        assert!(
+            d.autocorrelation_time > 50.0 && !d.is_trustworthy(),
+            "{d:?}"
+        );
     }
 }
