@@ -1,7 +1,8 @@
 //! Warm starts for Boltzmann learning on the synthetic retina: wall time until the model's
-//! connected correlations reach a Pearson correlation r* with the data's (the stopping rule
+//! connected correlations first reach a Pearson correlation r* with the data's (the quantity
 //! of `--target-pearson`), from the independent-cell start (J = 0) and from the naive
-//! mean-field, TAP and pseudo-likelihood starts, start-up time included.
+//! mean-field, TAP and pseudo-likelihood starts, start-up time included. Every run uses the
+//! study's settings (Adam, lr 0.005, 50,000 samples per iteration, 400 iterations).
 //!
 //! Run: `cargo run --release --example warm_start [-- --cells 160 --repeats 297]`.
 
@@ -9,12 +10,14 @@ use std::time::Instant;
 
 use spinfer::{
     fit::{fit_ising, IsingFitSettings},
-    init::{fit_pseudo_likelihood, ising_start, pseudo, Init},
+    init::{ising_start, Init},
     learn::NoObserver,
     retina::RetinaSettings,
     sample::McmcSettings,
-    Ising, Result,
+    Result,
 };
+
+const TARGETS: [f64; 3] = [0.95, 0.98, 0.99];
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -31,10 +34,8 @@ fn main() -> Result<()> {
         ..Default::default()
     }
     .generate()?;
-    let target = arg("--target-permille", 950) as f64 / 1000.0;
-    let pl_iters = arg("--pseudo-iters", 40);
     println!(
-        "synthetic retina: {} cells × {} bins; target: Pearson r of connected correlations ≥ {target}",
+        "synthetic retina: {} cells × {} bins\n\nseconds until the connected-correlation Pearson r first reaches r* (start-up included):\n",
         data.n_spins(),
         data.n_samples()
     );
@@ -47,52 +48,48 @@ fn main() -> Result<()> {
         ..Default::default()
     };
     settings.learn.max_iters = arg("--iters", 400);
-    settings.learn.target_pearson = Some(target);
-    println!("| start | start-up s | iterations | total s | reached |\n|---|---:|---:|---:|---|");
-    let mut zero_seconds = None;
+    println!("| start | start-up s | r at iteration 0 | r* = 0.95 | r* = 0.98 | r* = 0.99 | final r |\n|---|---:|---:|---:|---:|---:|---:|");
+    let mut zero: Vec<Option<f64>> = Vec::new();
     for init in [Init::Zero, Init::MeanField, Init::Tap, Init::Pseudo] {
         let t0 = Instant::now();
-        let start: Option<Ising<f64>> = match init {
-            // A few pseudo-likelihood iterations are start enough: no need to converge it.
-            Init::Pseudo => {
-                let mut s = pseudo::settings();
-                s.learn.max_iters = pl_iters;
-                Some(fit_pseudo_likelihood::<f64>(&data, &s, &mut NoObserver)?.model)
-            }
-            other => ising_start::<f64>(&data, other)?,
-        };
+        let start = ising_start::<f64>(&data, init)?;
         let startup = t0.elapsed().as_secs_f64();
         let fit = fit_ising::<f64>(&data, &settings, start, &mut NoObserver)?;
-        let total = t0.elapsed().as_secs_f64();
-        if std::env::args().any(|a| a == "--trace") {
-            let r: Vec<String> = fit
-                .history
-                .records
-                .iter()
-                .step_by(25)
-                .map(|r| {
-                    format!(
-                        "{}:{:.3}/{:.3}",
-                        r.iteration,
-                        r.connected_pearson.unwrap_or(f64::NAN),
-                        r.max_abs_gradient()
-                    )
-                })
-                .collect();
-            eprintln!("{init:?}: {}", r.join(" "));
-        }
-        let reached = fit.outcome == spinfer::learn::Outcome::TargetReached;
+        let records = &fit.history.records;
+        let times: Vec<Option<f64>> = TARGETS
+            .iter()
+            .map(|&t| {
+                records
+                    .iter()
+                    .find(|r| r.connected_pearson.is_some_and(|p| p >= t))
+                    .map(|r| startup + r.seconds)
+            })
+            .collect();
+        let cells: Vec<String> = times
+            .iter()
+            .enumerate()
+            .map(|(k, t)| match (t, zero.get(k).copied().flatten()) {
+                (Some(t), Some(z)) if init != Init::Zero => {
+                    format!("{t:.1} ({:.1}× faster)", z / t)
+                }
+                (Some(t), _) => format!("{t:.1}"),
+                (None, _) => "not reached".into(),
+            })
+            .collect();
         if init == Init::Zero {
-            zero_seconds = Some(total);
+            zero = times;
         }
+        let r = |k: usize| {
+            records
+                .get(k)
+                .and_then(|r| r.connected_pearson)
+                .unwrap_or(f64::NAN)
+        };
         println!(
-            "| {init:?} | {startup:.1} | {} | {total:.1} | {}{} |",
-            fit.history.records.len(),
-            if reached { "yes" } else { "no" },
-            match (zero_seconds, reached && init != Init::Zero) {
-                (Some(z), true) => format!(", {:.1}× faster than J = 0", z / total),
-                _ => String::new(),
-            }
+            "| {init:?} | {startup:.1} | {:.3} | {} | {:.3} |",
+            r(0),
+            cells.join(" | "),
+            r(records.len() - 1)
         );
     }
     Ok(())

@@ -4,7 +4,7 @@ mod common;
 
 use spinfer::{
     sample::{log_partition, AisSettings, ExactDistribution},
-    Energy, Ising,
+    Ising,
 };
 
 #[test]

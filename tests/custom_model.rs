@@ -139,6 +139,7 @@ fn fit_with<X: spinfer::Sampler<f64, MeanField<f64>>>(sampler: X) -> (MeanField<
         grad_tol: 1e-8,
         average_tail: 0.3,
         adaptive_step: true,
+        target_pearson: None,
     };
     learner
         .run(&settings, &mut spinfer::learn::NoObserver)

@@ -26,7 +26,8 @@ pub enum Init {
     MeanField,
     /// TAP inversion.
     Tap,
-    /// Pseudo-likelihood maximisation (equilibrium models only).
+    /// Pseudo-likelihood maximisation with a small L2 penalty
+    /// ([`pseudo::warm_start_settings`]; equilibrium models only).
     Pseudo,
 }
 
@@ -46,8 +47,10 @@ pub fn ising_start<T: Real>(data: &Raster, init: Init) -> Result<Option<Ising<T>
         Init::Zero => Ok(None),
         Init::MeanField => cast_ising(&mean_field::ising(data, MeanField::Naive)?).map(Some),
         Init::Tap => cast_ising(&mean_field::ising(data, MeanField::Tap)?).map(Some),
-        Init::Pseudo => fit_pseudo_likelihood::<T>(data, &pseudo::settings(), &mut NoObserver)
-            .map(|f| Some(f.model)),
+        Init::Pseudo => {
+            fit_pseudo_likelihood::<T>(data, &pseudo::warm_start_settings(), &mut NoObserver)
+                .map(|f| Some(f.model))
+        }
     }
 }
 

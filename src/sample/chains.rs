@@ -221,9 +221,9 @@ impl<U: UpdateRule> Mcmc<U> {
     }
 
     /// Starts chain c from sample ⌊c M / C⌋ of `data` (then burns in as usual), instead of a
-    /// uniformly random configuration. Learning from data states (as persistent contrastive
-    /// divergence does) keeps sparse, strongly coupled models from starting in a
-    /// half-active state, from which the chains can fall into a high-activity phase.
+    /// uniformly random configuration, as persistent contrastive divergence does. Beware: a
+    /// bistable model can then look right from chains that never leave the data's
+    /// metastable state (see [`crate::fit::IsingFitSettings::chains_from_data`]).
     pub fn start_from(&mut self, data: &Raster) {
         let (m, c) = (data.n_samples(), self.chains.len());
         if m == 0 {
