@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use spinfer::{
-    data::{read_raster, write_atomic, ModelFile, ModelKind},
+    data::{write_atomic, ModelKind},
     validate::{Comparison, FreshSamples},
-    Error, Result, Transitions,
+    Error, Result,
 };
 
 use super::LayoutArg;
@@ -44,24 +44,11 @@ pub fn run(a: CompareArgs) -> Result<()> {
         seed: a.seed,
         ..Default::default()
     };
-    let file = ModelFile::read(&a.model)?;
-    let data = read_raster(&a.data, a.layout.into())?;
-    if data.n_spins() != file.n {
-        return Err(Error::Shape(format!(
-            "{} has {} spins but {} has {}",
-            a.model.display(),
-            file.n,
-            a.data.display(),
-            data.n_spins()
-        )));
-    }
+    let (file, data) = super::model_and_data(&a.model, &a.data, a.layout)?;
     let comparison = match file.kind {
         ModelKind::Ising => Comparison::ising(&file.to_ising::<f64>()?, &data, &fresh)?,
         ModelKind::Kinetic => {
-            let transitions = match a.repeat_bins {
-                Some(bins) => Transitions::from_segments(&data, bins)?,
-                None => Transitions::from_series(&data),
-            };
+            let transitions = super::transitions(&data, a.repeat_bins)?;
             Comparison::kinetic(&file.to_kinetic::<f64>()?, &data, &transitions, &fresh)?
         }
     };

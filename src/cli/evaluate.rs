@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use spinfer::{
-    data::{read_raster, ModelFile, ModelKind},
+    data::ModelKind,
     sample::AisSettings,
     validate::{ais_scores, ising_score, kinetic_score},
-    Error, Result, Transitions,
+    Result,
 };
 
 use super::LayoutArg;
@@ -32,17 +32,7 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(a: EvaluateArgs) -> Result<()> {
-    let file = ModelFile::read(&a.model)?;
-    let data = read_raster(&a.data, a.layout.into())?;
-    if data.n_spins() != file.n {
-        return Err(Error::Shape(format!(
-            "{} has {} spins but {} has {}",
-            a.model.display(),
-            file.n,
-            a.data.display(),
-            data.n_spins()
-        )));
-    }
+    let (file, data) = super::model_and_data(&a.model, &a.data, a.layout)?;
     let score = match file.kind {
         ModelKind::Ising if a.ais => {
             let model = file.to_ising::<f64>()?;
@@ -50,10 +40,7 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
         }
         ModelKind::Ising => ising_score(&file.to_ising::<f64>()?, &data)?,
         ModelKind::Kinetic => {
-            let transitions = match a.repeat_bins {
-                Some(bins) => Transitions::from_segments(&data, bins)?,
-                None => Transitions::from_series(&data),
-            };
+            let transitions = super::transitions(&data, a.repeat_bins)?;
             kinetic_score(&file.to_kinetic::<f64>()?, &transitions)?
         }
     };

@@ -162,10 +162,7 @@ pub fn run(what: FitCommand) -> Result<()> {
                     a.common.data.display()
                 )));
             }
-            let transitions = match a.repeat_bins {
-                Some(bins) => Transitions::from_segments(&data, bins)?,
-                None => Transitions::from_series(&data),
-            };
+            let transitions = super::transitions(&data, a.repeat_bins)?;
             let (train, held_out) = match a.common.split {
                 Some(split) => {
                     let (train, test) = Split::from(split).transitions(&transitions);

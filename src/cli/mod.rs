@@ -246,3 +246,31 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(args),
     }
 }
+
+/// Reads a model file and a data file and checks that they have the same number of spins.
+fn model_and_data(
+    model: &std::path::Path,
+    data: &std::path::Path,
+    layout: LayoutArg,
+) -> Result<(spinfer::data::ModelFile, spinfer::Raster)> {
+    let file = spinfer::data::ModelFile::read(model)?;
+    let raster = spinfer::data::read_raster(data, layout.into())?;
+    if raster.n_spins() != file.n {
+        return Err(spinfer::Error::Shape(format!(
+            "{} has {} spins but {} has {}",
+            model.display(),
+            file.n,
+            data.display(),
+            raster.n_spins()
+        )));
+    }
+    Ok((file, raster))
+}
+
+/// The transitions of a time series, within repeats of `repeat_bins` bins when given.
+fn transitions(data: &spinfer::Raster, repeat_bins: Option<usize>) -> Result<spinfer::Transitions> {
+    match repeat_bins {
+        Some(bins) => spinfer::Transitions::from_segments(data, bins),
+        None => Ok(spinfer::Transitions::from_series(data)),
+    }
+}

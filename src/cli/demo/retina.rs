@@ -15,7 +15,7 @@ use spinfer::{
     validate::{
         agreement, ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Split,
     },
-    Ising, KineticIsing, KineticOptions, Raster, Result, Transitions,
+    Ising, KineticIsing, KineticOptions, Raster, Result,
 };
 
 use super::report::Report;
@@ -220,10 +220,7 @@ pub fn kinetic(
     repeat_bins: Option<usize>,
     budget: &Budget,
 ) -> Result<()> {
-    let transitions = match repeat_bins {
-        Some(bins) => Transitions::from_segments(data, bins)?,
-        None => Transitions::from_series(data),
-    };
+    let transitions = crate::cli::transitions(data, repeat_bins)?;
     let (train, test) = Split::Halves.transitions(&transitions);
     report.say(&format!(
         "\n## e. Kinetic Ising models of the recording: symmetric vs asymmetric J\n\n\
