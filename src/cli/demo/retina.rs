@@ -243,7 +243,7 @@ pub fn kinetic(
         ..Default::default()
     };
     let mut curves: Vec<(String, History)> = Vec::new();
-    let mut lagged: Vec<Series> = Vec::new();
+    let mut lagged: Vec<(String, String, Figure)> = Vec::new();
     let mut scores = Vec::new();
     for symmetric in [false, true] {
         let mut settings = KineticFitSettings {
@@ -286,11 +286,29 @@ pub fn kinetic(
             raw.map_or(f64::NAN, |s| s.agreement.slope),
             r(conn)
         ));
-        if let Some(s) = conn {
-            lagged.push(Series::paired(
-                format!("{name} J (r = {:.3})", s.agreement.pearson),
-                &s.data,
-                &s.model,
+        // One figure per model: on a shared axis the symmetric model's runaway values would
+        // squash the asymmetric model's points into the origin.
+        for (stat, what) in [
+            (raw, "lagged moments"),
+            (conn, "connected lagged correlations"),
+        ] {
+            let Some(s) = stat else { continue };
+            lagged.push((
+                format!("e_kinetic_{}_{name}.svg", s.name),
+                format!("{name} J: {what}"),
+                Figure {
+                    title: format!("{name} kinetic model vs data: {what}"),
+                    x_label: format!("data {}", s.symbol),
+                    y_label: format!("model {}", s.symbol),
+                    series: vec![Series::paired(
+                        format!(
+                            "{} entries, r = {:.3}",
+                            s.agreement.count, s.agreement.pearson
+                        ),
+                        &s.data,
+                        &s.model,
+                    )],
+                },
             ));
         }
         if let Some(s) = raw {
@@ -314,20 +332,10 @@ pub fn kinetic(
             100.0 * data.density()
         ));
     }
-    let name = "e_kinetic_lagged.svg";
-    scatter_with_diagonal(
-        &report.figure_path(name),
-        &Figure {
-            title: "Kinetic models vs data: connected lagged correlations".into(),
-            x_label: "data ⟨s_i(t+1) s_j(t)⟩ − ⟨s_i⟩⟨s_j⟩".into(),
-            y_label: "model ⟨s_i(t+1) s_j(t)⟩ − ⟨s_i⟩⟨s_j⟩".into(),
-            series: lagged,
-        },
-    )?;
-    report.figure(
-        name,
-        "connected lagged correlations, symmetric and asymmetric fits",
-    );
+    for (name, caption, figure) in &lagged {
+        scatter_with_diagonal(&report.figure_path(name), figure)?;
+        report.figure(name, caption);
+    }
     let named: Vec<(String, &History)> = curves.iter().map(|(l, h)| (l.clone(), h)).collect();
     let name = "e_kinetic_learning_curves.svg";
     learning_curves(
