@@ -119,21 +119,11 @@ struct KStatistics {
     n: usize,
 }
 
-/// P(K = k) over the samples of a raster: K per sample from the bits of every row.
+/// P(K = k) over the samples of a raster.
 fn k_distribution(r: &Raster) -> Vec<f64> {
-    let mut ups = vec![0usize; r.n_samples()];
-    for i in 0..r.n_spins() {
-        for (w, &word) in r.row(i).iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                ups[w * 64 + bits.trailing_zeros() as usize] += 1;
-                bits &= bits - 1;
-            }
-        }
-    }
     let mut p = vec![0.0; r.n_spins() + 1];
-    for u in ups {
-        p[u] += 1.0;
+    for u in r.column_up_counts() {
+        p[u as usize] += 1.0;
     }
     let m = r.n_samples().max(1) as f64;
     p.iter_mut().for_each(|v| *v /= m);

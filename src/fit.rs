@@ -9,8 +9,8 @@ use crate::{
     model::{Centering, Energy, Ising, KineticIsing, KineticOptions},
     optim::{AnyOptimizer, AnyState, OptimizerKind},
     sample::{
-        ChainDiagnostics, ConditionalExpectation, ExactSampler, Gibbs, McmcSettings, Metropolis,
-        Sampler,
+        ChainDiagnostics, ConditionalExpectation, ExactSampler, HeatBath, Mcmc, McmcSettings,
+        MetropolisRule, Sampler, UpdateRule,
     },
     Error, LearnSettings, Learner, PairStatistics, Raster, Real, Result, Statistics,
     TransitionStatistics, Transitions,
@@ -238,6 +238,15 @@ fn independent_start<T: Real>(means: &[T], n: usize) -> Ising<T> {
     model
 }
 
+/// The fit's Monte Carlo chains, started from data samples when the settings ask for it.
+fn new_chains<U: UpdateRule>(settings: &IsingFitSettings, data: &Raster) -> Result<Mcmc<U>> {
+    let mut chains = Mcmc::new(settings.mcmc.clone())?;
+    if settings.chains_from_data {
+        chains.start_from(data);
+    }
+    Ok(chains)
+}
+
 /// Fits an equilibrium Ising model to `data` by Boltzmann learning, starting from `start` or
 /// from the independent-spin model.
 pub fn fit_ising<T: Real>(
@@ -295,10 +304,7 @@ pub fn fit_ising_with<T: Real>(
             control,
         )?,
         SamplerKind::Metropolis => {
-            let mut chains = Metropolis::new(settings.mcmc.clone())?;
-            if settings.chains_from_data {
-                chains.start_from(data);
-            }
+            let chains = new_chains::<MetropolisRule>(settings, data)?;
             drive(
                 model,
                 stats,
@@ -313,10 +319,7 @@ pub fn fit_ising_with<T: Real>(
             )?
         }
         SamplerKind::Gibbs => {
-            let mut chains = Gibbs::new(settings.mcmc.clone())?;
-            if settings.chains_from_data {
-                chains.start_from(data);
-            }
+            let chains = new_chains::<HeatBath>(settings, data)?;
             drive(
                 model,
                 stats,

@@ -168,6 +168,21 @@ impl Raster {
             .collect()
     }
 
+    /// Number of up spins in each sample (column), from the set bits of every row.
+    pub fn column_up_counts(&self) -> Vec<u32> {
+        let mut ups = vec![0u32; self.n_samples];
+        for i in 0..self.n_spins {
+            for (w, &word) in self.row(i).iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    ups[w * 64 + bits.trailing_zeros() as usize] += 1;
+                    bits &= bits - 1;
+                }
+            }
+        }
+        ups
+    }
+
     /// Fraction of entries that are +1.
     pub fn density(&self) -> f64 {
         let total: u64 = self.up_counts().iter().sum();

@@ -15,7 +15,7 @@ use spinfer::{
     optim::{AnyOptimizer, Optimizer, OptimizerKind},
     report::figures::{inferred_vs_true, learning_curves, Params},
     sample::McmcSettings,
-    validate::{ising_score, kinetic_score, Score, Split},
+    validate::{ising_score, kinetic_score, rmse, Score, Split},
     Error, KineticOptions, Raster, Real, Result, Transitions,
 };
 
@@ -513,11 +513,6 @@ fn run_and_save<T: Real, M, S: Serialize>(
         );
     }
     Ok(())
-}
-
-fn rmse(a: &[f64], b: &[f64]) -> f64 {
-    let s: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
-    (s / a.len().max(1) as f64).sqrt()
 }
 
 fn warn_constant(cells: &[usize], data: &Path) {

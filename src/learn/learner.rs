@@ -63,7 +63,7 @@ where
     step_scale: f64,
     /// L1/L2 penalties (none by default).
     penalty: Penalty,
-    /// The data's connected correlations, if the statistics define them.
+    /// The data's connected correlations, if the statistics define them (computed once).
     data_connected: Option<Vec<f64>>,
     /// Pearson r between model and data connected correlations at the last gradient.
     last_pearson: Option<f64>,
@@ -156,6 +156,8 @@ where
                 data_stats.len()
             )));
         }
+        let data: Vec<f64> = data_stats.iter().map(|v| v.as_f64()).collect();
+        let data_connected = stats.connected(&data);
         Ok(Learner {
             opt_state: optimizer.init(dim),
             model,
@@ -171,7 +173,7 @@ where
             accepted: None,
             step_scale: 1.0,
             penalty: Penalty::default(),
-            data_connected: None,
+            data_connected,
             last_pearson: None,
         })
     }
@@ -280,15 +282,11 @@ where
     /// penalised objective (the L1 term enters through the proximal step).
     pub fn gradient(&mut self) -> Result<(DVector<T>, Option<f64>)> {
         let averages = self.sampler.averages(&self.model, &self.stats)?;
-        if self.data_connected.is_none() {
-            let data: Vec<f64> = self.data_stats.iter().map(|v| v.as_f64()).collect();
-            self.data_connected = self.stats.connected(&data);
-        }
-        let model: Vec<f64> = averages.stats.iter().map(|v| v.as_f64()).collect();
-        self.last_pearson = match (&self.data_connected, self.stats.connected(&model)) {
-            (Some(d), Some(m)) => Some(crate::validate::agreement(d, &m, 1).pearson),
-            _ => None,
-        };
+        self.last_pearson = self.data_connected.as_ref().and_then(|d| {
+            let model: Vec<f64> = averages.stats.iter().map(|v| v.as_f64()).collect();
+            let m = self.stats.connected(&model)?;
+            Some(crate::validate::agreement(d, &m, 1).pearson)
+        });
         let mut gradient = &self.data_stats - &averages.stats;
         let mut log_likelihood = averages
             .log_partition

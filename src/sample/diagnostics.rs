@@ -34,17 +34,8 @@ impl ChainDiagnostics {
         if chains < 2 || total / chains < 4 {
             return None;
         }
-        // Total activity of every sample: up counts per column.
-        let mut ups = vec![0u32; total];
-        for i in 0..samples.n_spins() {
-            for (w, &word) in samples.row(i).iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    ups[w * 64 + bits.trailing_zeros() as usize] += 1;
-                    bits &= bits - 1;
-                }
-            }
-        }
+        // Total activity of every sample.
+        let ups = samples.column_up_counts();
         let mut blocks = Vec::with_capacity(chains);
         let mut start = 0;
         for k in 0..chains {

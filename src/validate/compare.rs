@@ -35,6 +35,22 @@ pub struct Agreement {
     pub distance_per_site: f64,
 }
 
+/// Root mean square difference √(Σ (a − b)² / K) of paired values.
+pub fn rmse(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "paired values");
+    let s: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
+    (s / a.len().max(1) as f64).sqrt()
+}
+
+/// The entries m_ij, i < j, of a square matrix, row by row.
+pub fn upper_triangle(m: &nalgebra::DMatrix<f64>) -> Vec<f64> {
+    let n = m.nrows();
+    (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .map(|(i, j)| m[(i, j)])
+        .collect()
+}
+
 /// Pearson r, slope, RMSE and distance per site of `model` against `data` (same length) for a
 /// population of `sites` spins.
 pub fn agreement(data: &[f64], model: &[f64], sites: usize) -> Agreement {
@@ -167,14 +183,6 @@ pub struct Comparison {
     pub chains: Option<ChainDiagnostics>,
 }
 
-fn upper(m: &nalgebra::DMatrix<f64>) -> Vec<f64> {
-    let n = m.nrows();
-    (0..n)
-        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-        .map(|(i, j)| m[(i, j)])
-        .collect()
-}
-
 impl Comparison {
     /// Equal-time statistics of two rasters: means, pair moments ⟨s_i s_j⟩, connected
     /// correlations, and raw and connected triplet moments.
@@ -196,12 +204,18 @@ impl Comparison {
                 mm.means.iter().cloned().collect(),
                 n,
             ),
-            StatisticComparison::new("pairs", "⟨s_i s_j⟩", upper(&md.pairs), upper(&mm.pairs), n),
+            StatisticComparison::new(
+                "pairs",
+                "⟨s_i s_j⟩",
+                upper_triangle(&md.pairs),
+                upper_triangle(&mm.pairs),
+                n,
+            ),
             StatisticComparison::new(
                 "connected",
                 "C_ij = ⟨s_i s_j⟩ − ⟨s_i⟩⟨s_j⟩",
-                upper(&md.connected()),
-                upper(&mm.connected()),
+                upper_triangle(&md.connected()),
+                upper_triangle(&mm.connected()),
                 n,
             ),
             StatisticComparison::new(

@@ -5,7 +5,9 @@ pub mod compare;
 pub mod likelihood;
 pub mod split;
 
-pub use compare::{agreement, Agreement, Comparison, FreshSamples, StatisticComparison};
+pub use compare::{
+    agreement, rmse, upper_triangle, Agreement, Comparison, FreshSamples, StatisticComparison,
+};
 pub use likelihood::{
     ais_scores, ising_score, kinetic_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure,
     Score,

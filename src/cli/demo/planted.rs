@@ -13,10 +13,11 @@ use spinfer::{
         plot::{lines, Figure, Series},
     },
     sample::{simulate, ExactDistribution},
+    validate::rmse,
     Ising, KineticIsing, KineticOptions, Result,
 };
 
-use super::report::{rmse, Report};
+use super::report::Report;
 
 const N: usize = 5;
 

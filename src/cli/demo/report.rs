@@ -52,8 +52,3 @@ impl Report {
         Ok(path)
     }
 }
-
-/// √(mean (a − b)²).
-pub fn rmse(a: &[f64], b: &[f64]) -> f64 {
-    (a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len().max(1) as f64).sqrt()
-}

@@ -13,7 +13,8 @@ use spinfer::{
     sample::{AisSettings, McmcSettings},
     stats::Moments,
     validate::{
-        agreement, ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Split,
+        ais_scores, ising_score, kinetic_score, rmse, upper_triangle, Comparison, FreshSamples,
+        Split,
     },
     Ising, KineticIsing, KineticOptions, Raster, Result,
 };
@@ -65,22 +66,13 @@ impl Budget {
     }
 }
 
-fn upper_pairs(m: &Moments) -> Vec<f64> {
-    let n = m.means.len();
-    (0..n)
-        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-        .map(|(i, j)| m.pairs[(i, j)])
-        .collect()
-}
-
 /// RMSE between the two parts of a split, for means and pair moments.
 fn split_difference(data: &Raster, split: Split) -> (f64, f64) {
     let (a, b) = split.samples(data);
     let (ma, mb) = (Moments::of(&a), Moments::of(&b));
-    let n = data.n_spins();
     (
-        agreement(ma.means.as_slice(), mb.means.as_slice(), n).rmse,
-        agreement(&upper_pairs(&ma), &upper_pairs(&mb), n).rmse,
+        rmse(ma.means.as_slice(), mb.means.as_slice()),
+        rmse(&upper_triangle(&ma.pairs), &upper_triangle(&mb.pairs)),
     )
 }
 
