@@ -1,7 +1,8 @@
 //! The kinetic fit on sparse activity: a planted N = 60 model whose fields are shifted by −2
 //! (about 7 % of bins active), T = 200,000 steps, fitted with the default (centred plain
-//! gradient, lr 1) and with momentum (lr 0.5). Prints iterations, final max |gradient|,
-//! log-likelihood and wall time of each, with the gradient every 100 iterations.
+//! gradient, lr 1), with momentum (lr 0.5) and with the row-wise Newton solver. Prints
+//! iterations, final max |gradient|, log-likelihood and wall time of each, with the gradient
+//! every 100 iterations.
 //!
 //! Run: `cargo run --release --example kinetic_sparse` (about a minute on 2 cores).
 
@@ -10,7 +11,7 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use spinfer::{
-    fit::{fit_kinetic, KineticFitSettings},
+    fit::{fit_kinetic, KineticFitSettings, KineticSolver},
     learn::NoObserver,
     optim::OptimizerKind,
     sample::simulate,
@@ -38,6 +39,13 @@ fn main() {
             KineticFitSettings {
                 optimizer: OptimizerKind::Momentum,
                 lr: 0.5,
+                ..Default::default()
+            },
+        ),
+        (
+            "row-wise Newton",
+            KineticFitSettings {
+                solver: KineticSolver::Newton,
                 ..Default::default()
             },
         ),

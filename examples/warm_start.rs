@@ -2,9 +2,10 @@
 //! connected correlations first reach a Pearson correlation r* with the data's (the quantity
 //! of `--target-pearson`), from the independent-cell start (J = 0) and from the naive
 //! mean-field, TAP and pseudo-likelihood starts, start-up time included. Every run uses the
-//! study's settings (Adam, lr 0.005, 50,000 samples per iteration, 400 iterations).
+//! study's settings (Adam, lr 0.005 unless `--lr`, 50,000 samples per iteration, 400 iterations).
 //!
-//! Run: `cargo run --release --example warm_start [-- --cells 160 --repeats 297]`.
+//! Run: `cargo run --release --example warm_start [-- --cells 160 --repeats 297 --lr 0.005
+//! --iters 400]`.
 
 use std::time::Instant;
 
@@ -19,12 +20,12 @@ use spinfer::{
 
 const TARGETS: [f64; 3] = [0.95, 0.98, 0.99];
 
-fn arg(name: &str, default: usize) -> usize {
+fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.parse().expect("a number"))
+        .map_or(default, |v| v.parse().ok().expect("a number"))
 }
 
 fn main() -> Result<()> {
@@ -40,7 +41,7 @@ fn main() -> Result<()> {
         data.n_samples()
     );
     let mut settings = IsingFitSettings {
-        lr: 0.005,
+        lr: arg("--lr", 0.005),
         mcmc: McmcSettings {
             samples: 50_000,
             ..Default::default()

@@ -5,6 +5,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    init::row_newton::{fit_rows, RowNewtonSettings},
     learn::{History, Observer, Outcome, Penalty},
     model::{Centering, Energy, Ising, KineticIsing, KineticOptions},
     optim::{AnyOptimizer, AnyState, OptimizerKind},
@@ -96,6 +97,44 @@ pub struct KineticFitSettings {
     /// L1/L2 penalties (none by default).
     #[serde(default)]
     pub penalty: Penalty,
+    /// Gradient loop (every model) or row-wise Newton (asymmetric models, L2 only).
+    #[serde(default)]
+    pub solver: KineticSolver,
+}
+
+/// How a kinetic fit maximises its likelihood.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KineticSolver {
+    /// The Boltzmann-learning loop with the settings' optimiser: any model, any penalty.
+    #[default]
+    Gradient,
+    /// Newton's method row by row ([`crate::init::row_newton`]): a handful of passes over the
+    /// data, for asymmetric models with at most an L2 penalty (without the symmetry
+    /// constraint the likelihood separates into one logistic regression per cell). Stops at
+    /// `learn.grad_tol` or `learn.max_iters` Newton steps; checkpoints are not written.
+    Newton,
+}
+
+impl KineticFitSettings {
+    /// Whether the solver can fit these settings: Newton needs an asymmetric model and no
+    /// L1 penalty.
+    pub fn check_solver(&self) -> Result<()> {
+        let p = self.penalty;
+        match self.solver {
+            KineticSolver::Newton if self.options.symmetric => Err(Error::setting(
+                "solver",
+                "newton",
+                "gradient for symmetric models (Newton needs the rows to separate)",
+            )),
+            KineticSolver::Newton if p.l1 > 0.0 || p.l1_fields > 0.0 => Err(Error::setting(
+                "solver",
+                "newton",
+                "gradient with an L1 penalty (Newton takes L2 only)",
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Default for KineticFitSettings {
@@ -113,6 +152,7 @@ impl Default for KineticFitSettings {
             options: KineticOptions::default(),
             centered: true,
             penalty: Penalty::default(),
+            solver: KineticSolver::Gradient,
         }
     }
 }
@@ -370,6 +410,9 @@ pub fn fit_kinetic_with<T: Real>(
     observer: &mut dyn Observer<T>,
     control: &mut FitControl<'_, KineticIsing<T>>,
 ) -> Result<Fit<KineticIsing<T>>> {
+    if settings.solver == KineticSolver::Newton {
+        return fit_kinetic_newton(data, settings, observer);
+    }
     let n = data.n_spins();
     crate::model::check_dense_size(n)?;
     let stats = TransitionStatistics::new(n);
@@ -409,5 +452,47 @@ pub fn fit_kinetic_with<T: Real>(
         outcome,
         constant_cells: constant,
         chains,
+    })
+}
+
+/// [`KineticSolver::Newton`]: the row-wise Newton maximum, with the observer shown every
+/// step's record afterwards (the steps are few; a stop request cannot shorten the run).
+fn fit_kinetic_newton<T: Real>(
+    data: &Transitions,
+    settings: &KineticFitSettings,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<KineticIsing<T>>> {
+    settings.check_solver()?;
+    let p = settings.penalty;
+    p.check()?;
+    settings.learn.check()?;
+    let rows = fit_rows(
+        data,
+        &RowNewtonSettings {
+            self_couplings: settings.options.self_couplings,
+            l2: p.l2,
+            l2_fields: p.l2_fields,
+            max_iters: settings.learn.max_iters,
+            tol: settings.learn.grad_tol,
+        },
+    )?;
+    let model = KineticIsing::new(
+        rows.fields.map(T::cast),
+        rows.couplings.map(T::cast),
+        settings.options,
+    )?;
+    for record in &rows.history.records {
+        observer.observe(record, model.params());
+    }
+    Ok(Fit {
+        model,
+        history: rows.history,
+        outcome: if rows.converged {
+            Outcome::Converged
+        } else {
+            Outcome::MaxIterations
+        },
+        constant_cells: constant_cells(data.after()),
+        chains: None,
     })
 }

@@ -226,6 +226,37 @@ impl Raster {
         out
     }
 
+    /// The distinct samples, in increasing order of their bit patterns, and how often each
+    /// occurs: a weighted raster that sums to the same statistics with fewer columns (a
+    /// 20-spin model's 10⁵ samples hold about 2·10⁴ distinct states).
+    pub fn distinct(&self) -> (Raster, Vec<u64>) {
+        let words = self.n_spins.div_ceil(64);
+        let keys: Vec<Vec<u64>> = (0..self.n_samples)
+            .map(|t| {
+                let mut key = vec![0u64; words];
+                for i in 0..self.n_spins {
+                    if self.is_up(i, t) {
+                        key[i / 64] |= 1 << (i % 64);
+                    }
+                }
+                key
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..self.n_samples).collect();
+        order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+        let mut first = Vec::new();
+        let mut counts: Vec<u64> = Vec::new();
+        for (k, &t) in order.iter().enumerate() {
+            if k > 0 && keys[t] == keys[order[k - 1]] {
+                *counts.last_mut().expect("a first occurrence") += 1;
+            } else {
+                first.push(t);
+                counts.push(1);
+            }
+        }
+        (self.select(&first), counts)
+    }
+
     /// Concatenates rasters with the same number of spins along the sample axis.
     pub fn concat(parts: &[Raster]) -> Result<Raster> {
         let n = parts.first().map_or(0, |p| p.n_spins);

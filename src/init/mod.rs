@@ -3,6 +3,7 @@
 
 pub mod mean_field;
 pub mod pseudo;
+pub mod row_newton;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +11,7 @@ pub use mean_field::MeanField;
 pub use pseudo::fit_pseudo_likelihood;
 
 use crate::{
-    learn::NoObserver, model::Energy, Error, Ising, KineticIsing, KineticOptions, Raster, Real,
-    Result, Transitions,
+    model::Energy, Error, Ising, KineticIsing, KineticOptions, Raster, Real, Result, Transitions,
 };
 
 /// Where learning starts.
@@ -48,8 +48,7 @@ pub fn ising_start<T: Real>(data: &Raster, init: Init) -> Result<Option<Ising<T>
         Init::MeanField => cast_ising(&mean_field::ising(data, MeanField::Naive)?).map(Some),
         Init::Tap => cast_ising(&mean_field::ising(data, MeanField::Tap)?).map(Some),
         Init::Pseudo => {
-            fit_pseudo_likelihood::<T>(data, &pseudo::warm_start_settings(), &mut NoObserver)
-                .map(|f| Some(f.model))
+            fit_pseudo_likelihood::<T>(data, &pseudo::warm_start_settings()).map(|f| Some(f.model))
         }
     }
 }

@@ -77,13 +77,21 @@ impl TransitionData {
         self.offsets.len() - 1
     }
 
+    /// +1 when the lists hold up spins (x_j = (1 + s_j)/2 for a listed cell), −1 when they
+    /// hold down spins (x_j = (1 − s_j)/2): s_j = sign · (2 x_j − 1).
+    pub(crate) fn list_sign(&self) -> f64 {
+        self.list_sign
+    }
+
     /// Bytes held.
     pub fn memory_bytes(&self) -> usize {
         self.offsets.len() * 8 + self.cells.len() * 2
     }
 
+    /// The cells listed for transition t, in increasing order: its up spins, or its down
+    /// spins when [`Self::list_sign`] is −1.
     #[inline]
-    fn listed(&self, t: usize) -> &[u16] {
+    pub(crate) fn listed(&self, t: usize) -> &[u16] {
         &self.cells[self.offsets[t] as usize..self.offsets[t + 1] as usize]
     }
 }
@@ -100,7 +108,13 @@ struct Partial {
 /// θ = base + Σ_{j listed} col_j, in blocks of 32 rows held in registers across all the
 /// listed columns (instead of loading and storing θ once per column).
 #[inline(always)]
-fn add_columns(theta: &mut [f64], base: &[f64], matrix: &[f64], listed: &[u16], n: usize) {
+pub(crate) fn add_columns(
+    theta: &mut [f64],
+    base: &[f64],
+    matrix: &[f64],
+    listed: &[u16],
+    n: usize,
+) {
     const BLOCK: usize = 32;
     let full = n - n % BLOCK;
     for start in (0..full).step_by(BLOCK) {
@@ -125,7 +139,7 @@ fn add_columns(theta: &mut [f64], base: &[f64], matrix: &[f64], listed: &[u16], 
 
 /// col_j += v for every listed j, in blocks of 32 rows of v held in registers.
 #[inline(always)]
-fn add_to_columns(matrix: &mut [f64], v: &[f64], listed: &[u16], n: usize) {
+pub(crate) fn add_to_columns(matrix: &mut [f64], v: &[f64], listed: &[u16], n: usize) {
     const BLOCK: usize = 32;
     let full = n - n % BLOCK;
     for start in (0..full).step_by(BLOCK) {
