@@ -56,6 +56,37 @@ pub struct IsingFitSettings {
     /// state, matches the data.
     #[serde(default)]
     pub chains_from_data: bool,
+    /// Boltzmann learning (default) or pseudo-likelihood maximisation.
+    #[serde(default)]
+    pub method: IsingMethod,
+}
+
+/// What an equilibrium fit maximises.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IsingMethod {
+    /// The likelihood, by Boltzmann learning with the settings' sampler and optimiser.
+    #[default]
+    Boltzmann,
+    /// The pseudo-likelihood ([`crate::init::fit_pseudo_likelihood`]): no sampling, Newton
+    /// steps until `learn.grad_tol` or `learn.max_iters`, L2 penalties only; the start,
+    /// optimiser and sampler settings are not used and no checkpoints are written.
+    PseudoLikelihood,
+}
+
+impl IsingFitSettings {
+    /// Whether the method can fit these settings: pseudo-likelihood takes no L1 penalty.
+    pub fn check_method(&self) -> Result<()> {
+        let p = self.penalty;
+        if self.method == IsingMethod::PseudoLikelihood && (p.l1 > 0.0 || p.l1_fields > 0.0) {
+            return Err(Error::setting(
+                "method",
+                "pseudo-likelihood",
+                "boltzmann with an L1 penalty (pseudo-likelihood takes L2 only)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for IsingFitSettings {
@@ -77,6 +108,7 @@ impl Default for IsingFitSettings {
             centered: false,
             penalty: Penalty::default(),
             chains_from_data: false,
+            method: IsingMethod::Boltzmann,
         }
     }
 }
@@ -306,6 +338,9 @@ pub fn fit_ising_with<T: Real>(
     observer: &mut dyn Observer<T>,
     control: &mut FitControl<'_, Ising<T>>,
 ) -> Result<Fit<Ising<T>>> {
+    if settings.method == IsingMethod::PseudoLikelihood {
+        return fit_ising_pseudo(data, settings, observer);
+    }
     let n = data.n_spins();
     crate::model::check_dense_size(n)?;
     let stats = PairStatistics::new(n);
@@ -495,4 +530,29 @@ fn fit_kinetic_newton<T: Real>(
         constant_cells: constant_cells(data.after()),
         chains: None,
     })
+}
+
+/// [`IsingMethod::PseudoLikelihood`], with the observer shown every step's record afterwards.
+fn fit_ising_pseudo<T: Real>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<Ising<T>>> {
+    settings.check_method()?;
+    settings.penalty.check()?;
+    settings.learn.check()?;
+    let fit = crate::init::fit_pseudo_likelihood::<T>(
+        data,
+        &RowNewtonSettings {
+            self_couplings: false,
+            l2: settings.penalty.l2,
+            l2_fields: settings.penalty.l2_fields,
+            max_iters: settings.learn.max_iters,
+            tol: settings.learn.grad_tol,
+        },
+    )?;
+    for record in &fit.history.records {
+        observer.observe(record, fit.model.params());
+    }
+    Ok(fit)
 }

@@ -85,6 +85,57 @@ fn fit_ising_recovers_a_planted_model_with_default_settings() {
 }
 
 #[test]
+fn fit_ising_by_pseudo_likelihood_recovers_a_planted_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    generate_exact_ising(d, 5, 100000, 7, "data.txt", "true.json");
+    let truth = ModelFile::read(&d.join("true.json")).unwrap();
+    let out = ok(
+        d,
+        &[
+            "fit",
+            "ising",
+            "data.txt",
+            "--method",
+            "pseudo-likelihood",
+            "--out",
+            "pl.json",
+            "--quiet",
+        ],
+    );
+    assert!(out.contains("Converged"), "{out}");
+    let fit = ModelFile::read(&d.join("pl.json")).unwrap();
+    let (h, j) = rmse_h_j(&fit, &truth);
+    // Standard errors are about 1/√(M · Fisher information) ≈ 0.005 at M = 10⁵: 4σ.
+    assert!(
+        h <= 0.02 && j <= 0.02,
+        "pseudo-likelihood: rmse h {h} J {j}"
+    );
+    for i in 0..5 {
+        for k in 0..5 {
+            assert_eq!(fit.j[i][k], fit.j[k][i]);
+        }
+        assert_eq!(fit.j[i][i], 0.0);
+    }
+    bad_input(
+        d,
+        &[
+            "fit",
+            "ising",
+            "data.txt",
+            "--method",
+            "pseudo-likelihood",
+            "--l1",
+            "0.01",
+            "--out",
+            "bad.json",
+        ],
+        &["method", "pseudo-likelihood", "L1"],
+    );
+    assert!(!d.join("bad.json").exists());
+}
+
+#[test]
 fn kinetic_generate_fit_and_sample_work_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

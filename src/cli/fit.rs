@@ -8,8 +8,8 @@ use serde_json::json;
 use spinfer::{
     data::{read_raster, write_atomic, Checkpoint, DataFingerprint, ModelFile, ModelKind},
     fit::{
-        fit_ising_with, fit_kinetic_with, Fit, FitControl, IsingFitSettings, KineticFitSettings,
-        KineticSolver,
+        fit_ising_with, fit_kinetic_with, Fit, FitControl, IsingFitSettings, IsingMethod,
+        KineticFitSettings, KineticSolver,
     },
     init::{ising_start, kinetic_start},
     learn::Penalty,
@@ -56,6 +56,26 @@ pub struct IsingArgs {
     /// data's connected correlations reaches this value, e.g. 0.95.
     #[arg(long)]
     target_pearson: Option<f64>,
+    /// What to maximise: the likelihood by Boltzmann learning, or the pseudo-likelihood
+    /// (no sampling, a few Newton steps; L2 penalties only).
+    #[arg(long, value_enum, default_value = "boltzmann")]
+    method: MethodArg,
+}
+
+/// `--method` of equilibrium fits.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MethodArg {
+    Boltzmann,
+    PseudoLikelihood,
+}
+
+impl From<MethodArg> for IsingMethod {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Boltzmann => IsingMethod::Boltzmann,
+            MethodArg::PseudoLikelihood => IsingMethod::PseudoLikelihood,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +127,7 @@ pub fn run(what: FitCommand) -> Result<()> {
             );
             settings.sampler = a.sampler.into();
             settings.learn.target_pearson = a.target_pearson;
+            settings.method = a.method.into();
             settings.mcmc = McmcSettings {
                 samples: a.samples,
                 chains: a.chains,
@@ -120,7 +141,8 @@ pub fn run(what: FitCommand) -> Result<()> {
                     .mcmc
                     .check()
                     .and(settings.learn.check())
-                    .and(settings.penalty.check()),
+                    .and(settings.penalty.check())
+                    .and(settings.check_method()),
                 &a.common,
             )?;
             let data = read_raster(&a.common.data, a.common.layout.into())?;
