@@ -498,18 +498,15 @@ fn fit_kinetic_newton<T: Real>(
     observer: &mut dyn Observer<T>,
 ) -> Result<Fit<KineticIsing<T>>> {
     settings.check_solver()?;
-    let p = settings.penalty;
-    p.check()?;
+    settings.penalty.check()?;
     settings.learn.check()?;
     let rows = fit_rows(
         data,
-        &RowNewtonSettings {
-            self_couplings: settings.options.self_couplings,
-            l2: p.l2,
-            l2_fields: p.l2_fields,
-            max_iters: settings.learn.max_iters,
-            tol: settings.learn.grad_tol,
-        },
+        &RowNewtonSettings::for_fit(
+            settings.options.self_couplings,
+            &settings.penalty,
+            &settings.learn,
+        ),
     )?;
     let model = KineticIsing::new(
         rows.fields.map(T::cast),
@@ -521,12 +518,8 @@ fn fit_kinetic_newton<T: Real>(
     }
     Ok(Fit {
         model,
+        outcome: rows.outcome(),
         history: rows.history,
-        outcome: if rows.converged {
-            Outcome::Converged
-        } else {
-            Outcome::MaxIterations
-        },
         constant_cells: constant_cells(data.after()),
         chains: None,
     })
@@ -543,13 +536,7 @@ fn fit_ising_pseudo<T: Real>(
     settings.learn.check()?;
     let fit = crate::init::fit_pseudo_likelihood::<T>(
         data,
-        &RowNewtonSettings {
-            self_couplings: false,
-            l2: settings.penalty.l2,
-            l2_fields: settings.penalty.l2_fields,
-            max_iters: settings.learn.max_iters,
-            tol: settings.learn.grad_tol,
-        },
+        &RowNewtonSettings::for_fit(false, &settings.penalty, &settings.learn),
     )?;
     for record in &fit.history.records {
         observer.observe(record, fit.model.params());

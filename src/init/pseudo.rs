@@ -3,8 +3,8 @@
 //! The pseudo-log-likelihood Σ_i ⟨log P(s_i | s_{∖i})⟩ with P(s_i | s_{∖i}) ∝ exp(s_i f_i),
 //! f_i = h_i + Σ_{j≠i} J_ij s_j, is the kinetic log-likelihood of the self-transitions s → s
 //! without self-couplings. Maximised without the symmetry constraint it separates into one
-//! logistic regression per cell, which [`fit_weighted_rows`](super::row_newton::fit_weighted_rows) solves by Newton's method in a few passes
-//! over the data; the estimate is then symmetrised, J ← (J + Jᵀ)/2 (the "asymmetric"
+//! logistic regression per cell, which [`super::row_newton`] solves by Newton's method in a
+//! few passes over the data; the estimate is then symmetrised, J ← (J + Jᵀ)/2 (the "asymmetric"
 //! pseudo-likelihood of Aurell & Ekeberg, Phys. Rev. Lett. 108, 090201, 2012). Like the
 //! symmetric maximiser it is consistent: it converges to the true parameters as M → ∞; no
 //! sampling is involved.
@@ -12,7 +12,6 @@
 use crate::{
     fit::Fit,
     init::row_newton::{fit_weighted_rows, RowNewtonSettings},
-    learn::Outcome,
     model::Energy,
     Ising, Raster, Real, Result, Transitions,
 };
@@ -65,13 +64,9 @@ pub fn fit_pseudo_likelihood<T: Real>(
     let model = Ising::new(h, j)?;
     debug_assert_eq!(model.n_spins(), n);
     Ok(Fit {
+        outcome: rows.outcome(),
         model,
         history: rows.history,
-        outcome: if rows.converged {
-            Outcome::Converged
-        } else {
-            Outcome::MaxIterations
-        },
         constant_cells: crate::fit::constant_cells(data),
         chains: None,
     })

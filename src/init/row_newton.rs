@@ -28,12 +28,12 @@ use rayon::prelude::*;
 
 use crate::{
     fit::constant_cells,
-    learn::{History, Record},
+    learn::{History, Outcome, Penalty, Record},
     sample::{
         conditional::{add_columns, add_to_columns, TransitionData},
         fastmath::tanh_and_log_2cosh,
     },
-    Error, Raster, Result, Transitions,
+    Error, LearnSettings, Raster, Result, Transitions,
 };
 
 /// Settings of [`fit_rows`].
@@ -65,6 +65,18 @@ impl Default for RowNewtonSettings {
 }
 
 impl RowNewtonSettings {
+    /// The solver for a fit's L2 penalty and loop settings: at most `learn.max_iters` steps,
+    /// converged at `learn.grad_tol`. L1 terms are not representable (callers refuse them).
+    pub fn for_fit(self_couplings: bool, penalty: &Penalty, learn: &LearnSettings) -> Self {
+        RowNewtonSettings {
+            self_couplings,
+            l2: penalty.l2,
+            l2_fields: penalty.l2_fields,
+            max_iters: learn.max_iters,
+            tol: learn.grad_tol,
+        }
+    }
+
     /// Validates the settings.
     pub fn check(&self) -> Result<()> {
         for (name, v) in [("l2", self.l2), ("l2-fields", self.l2_fields)] {
@@ -92,6 +104,18 @@ pub struct RowNewtonFit {
     pub history: History,
     /// Whether every row reached the tolerance.
     pub converged: bool,
+}
+
+impl RowNewtonFit {
+    /// [`Outcome::Converged`] when every row reached the tolerance, else
+    /// [`Outcome::MaxIterations`].
+    pub fn outcome(&self) -> Outcome {
+        if self.converged {
+            Outcome::Converged
+        } else {
+            Outcome::MaxIterations
+        }
+    }
 }
 
 /// Bytes of pair accumulators per block. Measured on the 160-cell retina (2 cores, 2 MiB L2
