@@ -15,7 +15,7 @@ use nalgebra::DVector;
 use spinfer::{
     fit::{fit_ising, IsingFitSettings},
     learn::NoObserver,
-    model::{n_pairs, ParamGroup},
+    model::{fields_then_couplings, n_pairs, ParamGroup},
     optim::Adam,
     report::plot::{lines, Figure, Series},
     retina::RetinaSettings,
@@ -68,21 +68,13 @@ impl Energy<f64> for KPairwise {
             .set_params(&self.params.rows(0, p).clone_owned());
     }
     fn groups(&self) -> Vec<ParamGroup> {
-        let (n, p) = (self.n_spins(), self.pairwise_len());
-        vec![
-            ParamGroup {
-                name: "h",
-                range: 0..n,
-            },
-            ParamGroup {
-                name: "J",
-                range: n..p,
-            },
-            ParamGroup {
-                name: "V",
-                range: p..self.params.len(),
-            },
-        ]
+        let p = self.pairwise_len();
+        let mut groups = fields_then_couplings(self.n_spins(), p);
+        groups.push(ParamGroup {
+            name: "V",
+            range: p..self.params.len(),
+        });
+        groups
     }
 }
 

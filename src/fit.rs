@@ -248,17 +248,22 @@ fn regularised<T: Real>(mut stats: DVector<T>, observations: usize, constant: bo
     stats
 }
 
+/// What the loop needs besides the model, its statistics and its model side: the same for
+/// every sampler.
+struct LoopSetup<'a, T: Real> {
+    data_stats: DVector<T>,
+    optimizer: AnyOptimizer,
+    learn: &'a LearnSettings,
+    centering: Option<Centering>,
+    penalty: Penalty,
+}
+
 /// Runs the loop with a run-time optimiser; shared by both families.
-#[allow(clippy::too_many_arguments)]
 fn drive<T, M, S, X>(
     model: M,
     stats: S,
     sampler: X,
-    data_stats: DVector<T>,
-    optimizer: AnyOptimizer,
-    learn: &LearnSettings,
-    centering: Option<Centering>,
-    penalty: Penalty,
+    setup: LoopSetup<'_, T>,
     observer: &mut dyn Observer<T>,
     control: &mut FitControl<'_, M>,
 ) -> Result<(M, History, Outcome, Option<ChainDiagnostics>)>
@@ -268,6 +273,13 @@ where
     S: Statistics<T>,
     X: Sampler<T, M>,
 {
+    let LoopSetup {
+        data_stats,
+        optimizer,
+        learn,
+        centering,
+        penalty,
+    } = setup;
     learn.check()?;
     let mut learner = Learner::from_data_statistics(model, stats, sampler, optimizer, data_stats)?
         .with_penalty(penalty)?;
@@ -356,8 +368,6 @@ pub fn fit_ising_with<T: Real>(
             model.n_spins()
         )));
     }
-    let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
-    let learn = &settings.learn;
     let centering = settings.centered.then(|| {
         let means: Vec<f64> = data_stats.as_slice()[..n]
             .iter()
@@ -365,48 +375,22 @@ pub fn fit_ising_with<T: Real>(
             .collect();
         Centering::equilibrium(&means)
     });
+    let setup = LoopSetup {
+        data_stats,
+        optimizer: AnyOptimizer::new(settings.optimizer, settings.lr),
+        learn: &settings.learn,
+        centering,
+        penalty: settings.penalty,
+    };
     let (model, history, outcome, chains) = match settings.sampler {
-        SamplerKind::Exact => drive(
-            model,
-            stats,
-            ExactSampler,
-            data_stats,
-            optimizer,
-            learn,
-            centering,
-            settings.penalty,
-            observer,
-            control,
-        )?,
+        SamplerKind::Exact => drive(model, stats, ExactSampler, setup, observer, control)?,
         SamplerKind::Metropolis => {
             let chains = new_chains::<MetropolisRule>(settings, data)?;
-            drive(
-                model,
-                stats,
-                chains,
-                data_stats,
-                optimizer,
-                learn,
-                centering,
-                settings.penalty,
-                observer,
-                control,
-            )?
+            drive(model, stats, chains, setup, observer, control)?
         }
         SamplerKind::Gibbs => {
             let chains = new_chains::<HeatBath>(settings, data)?;
-            drive(
-                model,
-                stats,
-                chains,
-                data_stats,
-                optimizer,
-                learn,
-                centering,
-                settings.penalty,
-                observer,
-                control,
-            )?
+            drive(model, stats, chains, setup, observer, control)?
         }
     };
     Ok(Fit {
@@ -466,21 +450,15 @@ pub fn fit_kinetic_with<T: Real>(
         }
         model
     });
-    let sampler = ConditionalExpectation::of(data)?;
-    let optimizer = AnyOptimizer::new(settings.optimizer, settings.lr);
-    let centering = settings.centered.then(|| Centering::transitions(data));
-    let (model, history, outcome, chains) = drive(
-        model,
-        stats,
-        sampler,
+    let setup = LoopSetup {
         data_stats,
-        optimizer,
-        &settings.learn,
-        centering,
-        settings.penalty,
-        observer,
-        control,
-    )?;
+        optimizer: AnyOptimizer::new(settings.optimizer, settings.lr),
+        learn: &settings.learn,
+        centering: settings.centered.then(|| Centering::transitions(data)),
+        penalty: settings.penalty,
+    };
+    let sampler = ConditionalExpectation::of(data)?;
+    let (model, history, outcome, chains) = drive(model, stats, sampler, setup, observer, control)?;
     Ok(Fit {
         model,
         history,

@@ -155,9 +155,7 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    fn rmse(a: &[f64], b: &[f64]) -> f64 {
-        (a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len() as f64).sqrt()
-    }
+    use crate::validate::rmse;
 
     #[test]
     fn weak_couplings_are_recovered_and_tap_improves_on_naive() {

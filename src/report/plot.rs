@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use plotters::prelude::*;
+use plotters::{coord::types::RangedCoordf64, prelude::*};
 
 use crate::{data::write_atomic, Error, Result};
 
@@ -102,11 +102,19 @@ fn save(path: &Path, draw: impl FnOnce(&mut String) -> Result<()>) -> Result<()>
     write_atomic(path, |w| w.write_all(svg.as_bytes()))
 }
 
-/// A scatter plot of every series with the line y = x, on equal axis ranges: the picture of
-/// "model against data" or "inferred against true".
-pub fn scatter_with_diagonal(path: &Path, fig: &Figure) -> Result<()> {
-    let points: Vec<Vec<(f64, f64)>> = fig.series.iter().map(finite_points).collect();
-    let (lo, hi) = range(points.iter().flatten().flat_map(|&(x, y)| [x, y]));
+/// The chart every figure draws into: f64 axes on an SVG string.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws the frame of `fig` (title, axes over `x` × `y`, axis labels), lets `body` add the
+/// series, draws the legend at `legend` if asked, and writes the file atomically.
+fn framed(
+    path: &Path,
+    fig: &Figure,
+    (x, y): ((f64, f64), (f64, f64)),
+    y_label_area: u32,
+    legend: Option<SeriesLabelPosition>,
+    body: impl FnOnce(&mut Chart<'_, '_>) -> Result<()>,
+) -> Result<()> {
     save(path, |svg| {
         let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
@@ -114,8 +122,8 @@ pub fn scatter_with_diagonal(path: &Path, fig: &Figure) -> Result<()> {
             .caption(&fig.title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(lo..hi, lo..hi)
+            .y_label_area_size(y_label_area)
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(|e| plot_error(path, e))?;
         chart
             .configure_mesh()
@@ -124,6 +132,27 @@ pub fn scatter_with_diagonal(path: &Path, fig: &Figure) -> Result<()> {
             .max_light_lines(0)
             .draw()
             .map_err(|e| plot_error(path, e))?;
+        body(&mut chart)?;
+        if let Some(position) = legend {
+            chart
+                .configure_series_labels()
+                .position(position)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()
+                .map_err(|e| plot_error(path, e))?;
+        }
+        root.present().map_err(|e| plot_error(path, e))
+    })
+}
+
+/// A scatter plot of every series with the line y = x, on equal axis ranges: the picture of
+/// "model against data" or "inferred against true".
+pub fn scatter_with_diagonal(path: &Path, fig: &Figure) -> Result<()> {
+    let points: Vec<Vec<(f64, f64)>> = fig.series.iter().map(finite_points).collect();
+    let (lo, hi) = range(points.iter().flatten().flat_map(|&(x, y)| [x, y]));
+    let legend = Some(SeriesLabelPosition::UpperLeft);
+    framed(path, fig, ((lo, hi), (lo, hi)), 64, legend, |chart| {
         chart
             .draw_series(LineSeries::new([(lo, lo), (hi, hi)], BLACK.stroke_width(1)))
             .map_err(|e| plot_error(path, e))?
@@ -137,14 +166,7 @@ pub fn scatter_with_diagonal(path: &Path, fig: &Figure) -> Result<()> {
                 .label(&s.label)
                 .legend(move |(x, y)| Circle::new((x + 9, y), 4, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| plot_error(path, e))?;
-        root.present().map_err(|e| plot_error(path, e))
+        Ok(())
     })
 }
 
@@ -152,25 +174,10 @@ pub fn scatter_with_diagonal(path: &Path, fig: &Figure) -> Result<()> {
 /// when there is more than one series.
 pub fn lines(path: &Path, fig: &Figure) -> Result<()> {
     let points: Vec<Vec<(f64, f64)>> = fig.series.iter().map(finite_points).collect();
-    let (x_lo, x_hi) = range(points.iter().flatten().map(|p| p.0));
-    let (y_lo, y_hi) = range(points.iter().flatten().map(|p| p.1));
-    save(path, |svg| {
-        let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&fig.title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
-            .map_err(|e| plot_error(path, e))?;
-        chart
-            .configure_mesh()
-            .x_desc(&fig.x_label)
-            .y_desc(&fig.y_label)
-            .max_light_lines(0)
-            .draw()
-            .map_err(|e| plot_error(path, e))?;
+    let x = range(points.iter().flatten().map(|p| p.0));
+    let y = range(points.iter().flatten().map(|p| p.1));
+    let legend = (fig.series.len() > 1).then_some(SeriesLabelPosition::LowerRight);
+    framed(path, fig, (x, y), 72, legend, |chart| {
         for (k, (s, pts)) in fig.series.iter().zip(&points).enumerate() {
             let c = color(k);
             chart
@@ -179,16 +186,7 @@ pub fn lines(path: &Path, fig: &Figure) -> Result<()> {
                 .label(&s.label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2)));
         }
-        if fig.series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw()
-                .map_err(|e| plot_error(path, e))?;
-        }
-        root.present().map_err(|e| plot_error(path, e))
+        Ok(())
     })
 }
 

@@ -22,10 +22,7 @@ pub fn planted_ising(n: usize, m: usize, seed: u64) -> (Ising<f64>, Raster) {
 }
 
 /// Root-mean-square difference of two parameter blocks.
-pub fn rmse(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    (a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len() as f64).sqrt()
-}
+pub use spinfer::validate::rmse;
 
 /// RMSE of h and of J (upper triangle) between two equilibrium models.
 pub fn ising_rmse<T: Real, U: Real>(a: &Ising<T>, b: &Ising<U>) -> (f64, f64) {

@@ -14,7 +14,7 @@ use spinfer::{
     stats::Moments,
     validate::{
         ais_scores, ising_score, kinetic_score, rmse, upper_triangle, Comparison, FreshSamples,
-        Split,
+        Split, StatisticComparison,
     },
     Ising, KineticIsing, KineticOptions, Raster, Result,
 };
@@ -135,19 +135,7 @@ pub fn equilibrium(report: &mut Report, data: &Raster, budget: &Budget) -> Resul
         let name = format!("c_ising_{stat}.svg");
         scatter_with_diagonal(
             &report.figure_path(&name),
-            &Figure {
-                title: format!("Equilibrium model vs data: {caption}"),
-                x_label: format!("data {}", s.symbol),
-                y_label: format!("model {}", s.symbol),
-                series: vec![Series::paired(
-                    format!(
-                        "{} entries, r = {:.3}",
-                        s.agreement.count, s.agreement.pearson
-                    ),
-                    &s.data,
-                    &s.model,
-                )],
-            },
+            &model_vs_data(format!("Equilibrium model vs data: {caption}"), s),
         )?;
         report.figure(&name, &format!("equilibrium model against data, {caption}"));
     }
@@ -262,9 +250,7 @@ pub fn kinetic(
         let c = Comparison::kinetic(&fit.model, data, &transitions, &fresh)?;
         let name = if symmetric { "symmetric" } else { "asymmetric" };
         let (raw, conn) = (c.get("lagged"), c.get("connected_lagged"));
-        let r = |s: Option<&spinfer::validate::StatisticComparison>| {
-            s.map_or(f64::NAN, |s| s.agreement.pearson)
-        };
+        let r = |s: Option<&StatisticComparison>| s.map_or(f64::NAN, |s| s.agreement.pearson);
         // Mean firing probability of the free-running model, (1 + ⟨s⟩)/2 over cells.
         let rate = c.get("means").map_or(f64::NAN, |s| {
             50.0 * (1.0 + s.model.iter().sum::<f64>() / s.model.len().max(1) as f64)
@@ -288,19 +274,7 @@ pub fn kinetic(
             lagged.push((
                 format!("e_kinetic_{}_{name}.svg", s.name),
                 format!("{name} J: {what}"),
-                Figure {
-                    title: format!("{name} kinetic model vs data: {what}"),
-                    x_label: format!("data {}", s.symbol),
-                    y_label: format!("model {}", s.symbol),
-                    series: vec![Series::paired(
-                        format!(
-                            "{} entries, r = {:.3}",
-                            s.agreement.count, s.agreement.pearson
-                        ),
-                        &s.data,
-                        &s.model,
-                    )],
-                },
+                model_vs_data(format!("{name} kinetic model vs data: {what}"), s),
             ));
         }
         if let Some(s) = raw {
@@ -340,4 +314,22 @@ pub fn kinetic(
         "learning curves of the symmetric and asymmetric kinetic fits",
     );
     Ok(())
+}
+
+/// The scatter of one compared statistic, model against data, with its count and Pearson r
+/// in the legend.
+fn model_vs_data(title: String, s: &StatisticComparison) -> Figure {
+    Figure {
+        title,
+        x_label: format!("data {}", s.symbol),
+        y_label: format!("model {}", s.symbol),
+        series: vec![Series::paired(
+            format!(
+                "{} entries, r = {:.3}",
+                s.agreement.count, s.agreement.pearson
+            ),
+            &s.data,
+            &s.model,
+        )],
+    }
 }
