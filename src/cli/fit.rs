@@ -60,6 +60,18 @@ pub struct IsingArgs {
     /// (no sampling, a few Newton steps; L2 penalties only).
     #[arg(long, value_enum, default_value = "boltzmann")]
     method: MethodArg,
+    /// Parameters the optimiser steps in: raw (h, J), or centred (h'_i = h_i + Σ_j J_ij m_j
+    /// and J, directions scaled by 1/(1 − m²)) [default: centred from a warm start
+    /// (--init mean-field, tap or pseudo), raw from --init zero].
+    #[arg(long, value_enum)]
+    stepping: Option<SteppingArg>,
+}
+
+/// `--stepping` of equilibrium fits.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SteppingArg {
+    Raw,
+    Centred,
 }
 
 /// `--method` of equilibrium fits.
@@ -128,6 +140,13 @@ pub fn run(what: FitCommand) -> Result<()> {
             settings.sampler = a.sampler.into();
             settings.learn.target_pearson = a.target_pearson;
             settings.method = a.method.into();
+            // From J = 0 raw Adam steps grow the couplings fastest; from a warm start they
+            // knock the start out of place, centred ones keep it (examples/warm_start.rs).
+            settings.centered = match a.stepping {
+                Some(SteppingArg::Centred) => true,
+                Some(SteppingArg::Raw) => false,
+                None => a.common.init != InitArg::Zero,
+            };
             settings.mcmc = McmcSettings {
                 samples: a.samples,
                 chains: a.chains,

@@ -386,11 +386,22 @@ where
         // raw gradient: a preconditioned step would stop where P·∇L, not ∇L, balances λ₁.
         let l1 = self.penalty.l1 > 0.0 || self.penalty.l1_fields > 0.0;
         if let (Some(c), false) = (&self.centering, l1) {
-            self.model.precondition(&mut direction, c);
+            // The optimiser steps in the centred parameters: its per-parameter rules (Adam's
+            // normalisation, momentum) then act on directions in which a coupling's change
+            // does not also shift every cell's mean input. Stepping after the mapping back
+            // would let Adam move thousands of couplings by ±η each, which in the ±1
+            // parametrisation of sparse data is a coherent shift of every field.
+            self.model.centred_direction(&mut direction, c);
             self.model.project_gradient(&mut direction);
+            let mut step = DVector::zeros(direction.len());
+            self.optimizer
+                .step(&mut step, &direction, &mut self.opt_state);
+            self.model.uncentre_step(&mut step, c);
+            *self.model.params_mut() += step;
+        } else {
+            self.optimizer
+                .step(self.model.params_mut(), &direction, &mut self.opt_state);
         }
-        self.optimizer
-            .step(self.model.params_mut(), &direction, &mut self.opt_state);
         if self.step_scale != 1.0 {
             // Scale the realised update, not the gradient: Adam is invariant to the latter.
             let update = (self.model.params() - &previous) * T::cast(self.step_scale);

@@ -141,25 +141,31 @@ impl<T: Real> Energy<T> for Ising<T> {
         self.twice_couplings = &self.couplings * T::cast(2.0);
     }
 
-    /// With m the data means and u = 1 − m²: ΔJ_ij = (g_Jij − g_hi m_j − g_hj m_i)/(u_i u_j)
-    /// and Δh_i = g_hi/u_i − Σ_j ΔJ_ij m_j.
-    fn precondition(&self, g: &mut DVector<T>, c: &Centering) {
+    /// With m the data means and u = 1 − m², in the centred parameters (h'_i = h_i +
+    /// Σ_j J_ij m_j, J): d_J_ij = (g_Jij − g_hi m_j − g_hj m_i)/(u_i u_j), d_h'_i = g_hi/u_i.
+    fn centred_direction(&self, g: &mut DVector<T>, c: &Centering) {
         let n = self.n;
         let m = &c.before;
         let u: Vec<f64> = m.iter().map(|&x| Centering::variance(x)).collect();
         let gh: Vec<f64> = (0..n).map(|i| g[i].as_f64()).collect();
-        let mut dh: Vec<f64> = (0..n).map(|i| gh[i] / u[i]).collect();
         for i in 0..n {
+            g[i] = T::cast(gh[i] / u[i]);
             for j in i + 1..n {
                 let k = n + pair_index(n, i, j);
-                let dj = (g[k].as_f64() - gh[i] * m[j] - gh[j] * m[i]) / (u[i] * u[j]);
-                dh[i] -= dj * m[j];
-                dh[j] -= dj * m[i];
-                g[k] = T::cast(dj);
+                g[k] = T::cast((g[k].as_f64() - gh[i] * m[j] - gh[j] * m[i]) / (u[i] * u[j]));
             }
         }
+    }
+
+    fn uncentre_step(&self, step: &mut DVector<T>, c: &Centering) {
+        let n = self.n;
+        let m = &c.before;
         for i in 0..n {
-            g[i] = T::cast(dh[i]);
+            for j in i + 1..n {
+                let dj = step[n + pair_index(n, i, j)];
+                step[i] -= dj * T::cast(m[j]);
+                step[j] -= dj * T::cast(m[i]);
+            }
         }
     }
 
@@ -221,6 +227,41 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn a_centred_coupling_step_keeps_the_mean_input_of_every_cell() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let n = 6;
+        let mut model: Ising<f64> = Ising::random(n, 0.7, 0.5, &mut rng);
+        let means: Vec<f64> = (0..n).map(|i| -0.9 + 0.3 * i as f64).collect();
+        let c = Centering::equilibrium(&means);
+        let mean_input = |m: &Ising<f64>| -> Vec<f64> {
+            (0..n)
+                .map(|i| {
+                    m.fields()[i]
+                        + (0..n)
+                            .map(|j| m.couplings()[(i, j)] * means[j])
+                            .sum::<f64>()
+                })
+                .collect()
+        };
+        let before = mean_input(&model);
+        // A step in the couplings only (Δh' = 0): h' = h + J m must not move.
+        let len = model.params().len();
+        let mut step =
+            DVector::from_fn(len, |k, _| if k < n { 0.0 } else { 0.1 * (k as f64).sin() });
+        model.uncentre_step(&mut step, &c);
+        let params = model.params() + &step;
+        model.set_params(&params);
+        for (a, b) in before.iter().zip(mean_input(&model)) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        // A step in the centred fields only moves h by exactly that step.
+        let mut step = DVector::from_fn(len, |k, _| if k < n { 0.1 * k as f64 } else { 0.0 });
+        let expected = step.clone();
+        model.uncentre_step(&mut step, &c);
+        assert_eq!(step, expected);
+    }
 
     fn check_flip_delta<T: Real>(eps: f64) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);

@@ -180,10 +180,11 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
     /// With m = ⟨s(t)⟩, v_i = 1 − ⟨s_i(t+1)⟩², g'_ij = g_Jij − g_hi m_j (the gradient in
     /// the centred parameters) and C⁻¹ the inverse source covariance (diag 1/(1 − m_j²) if
     /// unknown; without self-couplings, the inverse with cell i removed for row i):
-    /// ΔJ_i· = C⁻¹ g'_i· / v_i and Δh_i = g_hi/v_i − Σ_j ΔJ_ij m_j. Each row of the
+    /// d_J_i· = C⁻¹ g'_i· / v_i and d_h'_i = g_hi/v_i in the centred parameters
+    /// (h'_i = h_i + Σ_j J_ij m_j, J); mapped back, Δh_i = Δh'_i − Σ_j ΔJ_ij m_j. Each row of the
     /// kinetic likelihood is a logistic regression on s(t) whose Hessian is close to v_i C, so
     /// this is nearly a Newton step.
-    fn precondition(&self, g: &mut DVector<T>, c: &Centering) {
+    fn centred_direction(&self, g: &mut DVector<T>, c: &Centering) {
         let n = self.n;
         let m = &c.before;
         let v: Vec<f64> = c.after.iter().map(|&x| Centering::variance(x)).collect();
@@ -211,13 +212,21 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
             None => DMatrix::from_fn(n, n, |i, j| centred[(i, j)] / Centering::variance(m[j])),
         };
         for i in 0..n {
-            let mut dh = gh[i] / v[i];
+            g[i] = T::cast(gh[i] / v[i]);
             for j in 0..n {
-                let dj = scaled[(i, j)] / v[i];
-                dh -= dj * m[j];
-                g[n + i + n * j] = T::cast(dj);
+                g[n + i + n * j] = T::cast(scaled[(i, j)] / v[i]);
             }
-            g[i] = T::cast(dh);
+        }
+    }
+
+    fn uncentre_step(&self, step: &mut DVector<T>, c: &Centering) {
+        let n = self.n;
+        for j in 0..n {
+            let mj = T::cast(c.before[j]);
+            for i in 0..n {
+                let dj = step[n + i + n * j];
+                step[i] -= dj * mj;
+            }
         }
     }
 
@@ -231,6 +240,42 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn a_centred_coupling_step_keeps_the_mean_input_of_every_cell() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let n = 5;
+        let opts = KineticOptions::default();
+        let mut model: KineticIsing<f64> = KineticIsing::planted(n, opts, &mut rng);
+        let means: Vec<f64> = (0..n).map(|i| -0.8 + 0.3 * i as f64).collect();
+        let c = Centering {
+            before: means.clone(),
+            after: vec![0.0; n],
+            inverse_covariance: None,
+        };
+        let mean_input = |m: &KineticIsing<f64>| -> Vec<f64> {
+            let (h, j) = (&m.params().as_slice()[..n], m.couplings());
+            (0..n)
+                .map(|i| h[i] + (0..n).map(|k| j[(i, k)] * means[k]).sum::<f64>())
+                .collect()
+        };
+        let before = mean_input(&model);
+        // Couplings only, off the diagonal (no self-couplings by default).
+        let mut step = DVector::from_fn(n + n * n, |k, _| {
+            let (i, j) = ((k.max(n) - n) % n, (k.max(n) - n) / n);
+            if k < n || i == j {
+                0.0
+            } else {
+                0.1 * (k as f64).cos()
+            }
+        });
+        model.uncentre_step(&mut step, &c);
+        let params = model.params() + &step;
+        model.set_params(&params);
+        for (a, b) in before.iter().zip(mean_input(&model)) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn planted_symmetric_models_are_symmetric_with_zero_diagonal() {

@@ -65,10 +65,17 @@ pub trait Energy<T: Real>: Clone + Send + Sync {
     /// The parameter blocks, in order, covering 0..θ.len().
     fn groups(&self) -> Vec<ParamGroup>;
 
-    /// Turns the gradient into the ascent direction of a better-conditioned parametrisation
-    /// (see [`Centering`]); the loop applies it, when asked to, before the optimiser step.
-    /// The default leaves the gradient unchanged.
-    fn precondition(&self, _gradient: &mut DVector<T>, _centering: &Centering) {}
+    /// Turns the gradient g into the ascent direction D Aᵀ g in a better-conditioned
+    /// parametrisation θ' with θ = A θ' (the centred parameters, see [`Centering`]), D a
+    /// positive (semi-)definite scaling. When asked to, the loop hands this direction to the
+    /// optimiser, whose step Δθ' is then mapped back by [`Energy::uncentre_step`]: for plain
+    /// gradient ascent Δθ = η A D Aᵀ g, still an ascent direction. The default is the
+    /// identity.
+    fn centred_direction(&self, _gradient: &mut DVector<T>, _centering: &Centering) {}
+
+    /// Maps a step Δθ' in the centred parameters back to Δθ = A Δθ' (for both Ising models
+    /// Δh_i = Δh'_i − Σ_j ΔJ_ij m_j, ΔJ = ΔJ'). The default is the identity.
+    fn uncentre_step(&self, _step: &mut DVector<T>, _centering: &Centering) {}
 
     /// Replaces θ and re-imposes the constraints.
     fn set_params(&mut self, params: &DVector<T>) {
@@ -118,10 +125,12 @@ pub fn fields_then_couplings(n: usize, len: usize) -> Vec<ParamGroup> {
 /// Spike data are mostly −1, so in the ±1 parametrisation a field h_i and the couplings
 /// Σ_j J_ij s_j move θ_i almost identically and gradient ascent zig-zags. Writing
 /// s = m + δ with m the data means gives the centred parameters h'_i = h_i + Σ_j J_ij m_j.
-/// Ascent in (h', J), each direction scaled by the inverse variances 1/(1 − m²) (a diagonal
-/// approximation of the Fisher information), maps back to the direction d = A D Aᵀ g, with A
-/// the Jacobian of (h', J) ↦ (h, J) and D the scaling: a positive semi-definite transform of
-/// the gradient, so still an ascent direction, that every optimiser can use.
+/// The loop hands the optimiser the direction D Aᵀ g in (h', J), each direction scaled by the
+/// inverse variances 1/(1 − m²) (a diagonal approximation of the Fisher information), with A
+/// the Jacobian of (h', J) ↦ (h, J) and D the scaling, and maps the optimiser's step Δθ'
+/// back to Δθ = A Δθ'. For plain gradient ascent that is the direction A D Aᵀ g, a positive
+/// semi-definite transform of the gradient and so still an ascent direction; Adam's and
+/// momentum's per-parameter rules then act on the centred parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Centering {
     /// Means of the spins that condition (s(t) for kinetic models; the data for equilibrium).
