@@ -186,8 +186,9 @@ where
         Ok(self)
     }
 
-    /// Steps along the centred, variance-scaled direction (see [`Centering`]) instead of the
-    /// raw gradient. Recorded gradients and the stopping rule still use the raw gradient.
+    /// Makes the optimiser step in the centred parameters (see [`Centering`]): it receives the
+    /// centred, variance-scaled direction instead of the raw gradient, and its step is mapped
+    /// back to (h, J). Recorded gradients and the stopping rule still use the raw gradient.
     pub fn with_centering(mut self, centering: Centering) -> Result<Self> {
         let n = self.model.n_spins();
         if centering.before.len() != n || centering.after.len() != n {
