@@ -143,46 +143,8 @@ pub fn fit_weighted_rows(
     multiplicity: Option<&[u64]>,
     settings: &RowNewtonSettings,
 ) -> Result<RowNewtonFit> {
-    settings.check()?;
+    let problem = Problem::new(data, multiplicity, settings)?;
     let n = data.n_spins();
-    crate::model::check_dense_size(n)?;
-    let weights: Vec<f64> = match multiplicity {
-        Some(m) if m.len() != data.len() => {
-            return Err(Error::Shape(format!(
-                "{} multiplicities for {} transitions",
-                m.len(),
-                data.len()
-            )))
-        }
-        Some(m) => m.iter().map(|&c| c as f64).collect(),
-        None => vec![1.0; data.len()],
-    };
-    let total: f64 = weights.iter().sum();
-    if total == 0.0 {
-        return Err(Error::Shape("no transitions to fit".into()));
-    }
-    let up_weights = (0..n)
-        .map(|i| {
-            (0..data.len())
-                .filter(|&t| data.after().is_up(i, t))
-                .map(|t| weights[t])
-                .sum()
-        })
-        .collect();
-    let problem = Problem {
-        lists: TransitionData::of_sources(data.before())?,
-        targets: data.after(),
-        weights,
-        total,
-        up_weights,
-        target_scale: if constant_cells(data.after()).is_empty() {
-            1.0
-        } else {
-            1.0 - 1.0 / (total + 1.0)
-        },
-        settings: *settings,
-        start: Instant::now(),
-    };
     let pairs = n * n.saturating_sub(1) / 2;
     // At least two blocks, so that both cores of a small machine work.
     let rows_per_block = (PAIR_BUDGET_BYTES / (8 * pairs.max(1)))
@@ -302,6 +264,57 @@ struct RowState {
     done: bool,
 }
 
+impl<'a> Problem<'a> {
+    /// The problem of maximising the row objectives of `data` (each transition counted
+    /// `multiplicity[t]` times) under `settings`.
+    fn new(
+        data: &'a Transitions,
+        multiplicity: Option<&[u64]>,
+        settings: &RowNewtonSettings,
+    ) -> Result<Self> {
+        settings.check()?;
+        let n = data.n_spins();
+        crate::model::check_dense_size(n)?;
+        let weights: Vec<f64> = match multiplicity {
+            Some(m) if m.len() != data.len() => {
+                return Err(Error::Shape(format!(
+                    "{} multiplicities for {} transitions",
+                    m.len(),
+                    data.len()
+                )))
+            }
+            Some(m) => m.iter().map(|&c| c as f64).collect(),
+            None => vec![1.0; data.len()],
+        };
+        let total: f64 = weights.iter().sum();
+        if total == 0.0 {
+            return Err(Error::Shape("no transitions to fit".into()));
+        }
+        let up_weights = (0..n)
+            .map(|i| {
+                (0..data.len())
+                    .filter(|&t| data.after().is_up(i, t))
+                    .map(|t| weights[t])
+                    .sum()
+            })
+            .collect();
+        Ok(Problem {
+            lists: TransitionData::of_sources(data.before())?,
+            targets: data.after(),
+            weights,
+            total,
+            up_weights,
+            target_scale: if constant_cells(data.after()).is_empty() {
+                1.0
+            } else {
+                1.0 - 1.0 / (total + 1.0)
+            },
+            settings: *settings,
+            start: Instant::now(),
+        })
+    }
+}
+
 impl Problem<'_> {
     /// The inputs of row i: every cell, or every other cell without self-couplings.
     fn inputs(&self, i: usize) -> Vec<usize> {
@@ -329,16 +342,18 @@ impl Problem<'_> {
         let mut trace = Vec::new();
         let mut grads = vec![(0.0, 0.0); width];
         let mut iteration = 0;
+        let mut curvature_sums = Some(self.pass(&rows, &c, &b, true));
         let converged = loop {
-            let sums = self.pass(&rows, &c, &b, true);
-            for (r, i) in rows.clone().enumerate() {
-                if states[r].done {
-                    continue;
+            if let Some(sums) = &curvature_sums {
+                for (r, i) in rows.clone().enumerate() {
+                    if states[r].done {
+                        continue;
+                    }
+                    let (state, g) = self.newton_row(i, r, width, &c, &b, sums);
+                    states[r] = state;
+                    grads[r] = g;
+                    states[r].done = g.0.max(g.1) <= self.settings.tol;
                 }
-                let (state, g) = self.newton_row(i, r, width, &c, &b, &sums);
-                states[r] = state;
-                grads[r] = g;
-                states[r].done = g.0.max(g.1) <= self.settings.tol;
             }
             trace.push(TraceEntry {
                 objective: states.iter().map(|s| s.objective).sum(),
@@ -352,8 +367,23 @@ impl Problem<'_> {
             if iteration == self.settings.max_iters {
                 break false;
             }
-            self.line_search(&rows, &mut c, &mut b, &mut states);
+            let accepted = self.line_search(&rows, &mut c, &mut b, &mut states);
             iteration += 1;
+            // The line search's last pass already gives each row's gradient at its new point:
+            // rows that have converged need no curvature pass, and when all have, none is made
+            // (it would be the most expensive pass of the solve).
+            for (r, i) in rows.clone().enumerate() {
+                if !states[r].done {
+                    let (_, _, g) = self.row_gradient(i, r, width, &c, &b, &accepted);
+                    grads[r] = g;
+                    states[r].done = g.0.max(g.1) <= self.settings.tol;
+                }
+            }
+            curvature_sums = if states.iter().all(|s| s.done) {
+                None
+            } else {
+                Some(self.pass(&rows, &c, &b, true))
+            };
         };
         BlockFit {
             rows,
@@ -362,6 +392,43 @@ impl Problem<'_> {
             trace,
             converged,
         }
+    }
+
+    /// Row i's penalised objective F_i, its gradient over (c, b_inputs) and its largest
+    /// gradients in the model's own coordinates (|∂F/∂h_i|, max_j |∂F/∂J_ij|), from the
+    /// log-likelihood and residual sums of a pass (curvature sums not needed).
+    fn row_gradient(
+        &self,
+        i: usize,
+        r: usize,
+        width: usize,
+        c: &[f64],
+        b: &[f64],
+        sums: &Sums,
+    ) -> (f64, DVector<f64>, (f64, f64)) {
+        let s = &self.settings;
+        let tf = self.total;
+        let sign = self.lists.list_sign();
+        let inputs = self.inputs(i);
+        let bj = |j: usize| b[j * width + r];
+        let h = c[r] + 0.5 * inputs.iter().map(|&j| bj(j)).sum::<f64>();
+        // J_ij = σ b_j / 2 and h = c + ½ Σ_j b_j, so ½λ₂J² = λ₂b²/8 and ∂h/∂(c, b) = (1, ½, ..).
+        let objective = sums.log_likelihood[r] / tf
+            - s.l2 / 8.0 * inputs.iter().map(|&j| bj(j) * bj(j)).sum::<f64>()
+            - 0.5 * s.l2_fields * h * h;
+        let mut gradient = DVector::zeros(inputs.len() + 1);
+        gradient[0] = sums.residual[r] / tf;
+        let mut max_grad_j: f64 = 0.0;
+        for (a, &j) in inputs.iter().enumerate() {
+            let listed_residual = sums.listed_residual[j * width + r] / tf;
+            // ∂L/∂J_ij = σ(2 ∂L/∂b_j − ∂L/∂c); the field penalty does not depend on J_ij.
+            let grad_j = sign * (2.0 * listed_residual - gradient[0]) - s.l2 * 0.5 * sign * bj(j);
+            max_grad_j = max_grad_j.max(grad_j.abs());
+            gradient[a + 1] = listed_residual - s.l2 / 4.0 * bj(j) - 0.5 * s.l2_fields * h;
+        }
+        gradient[0] -= s.l2_fields * h;
+        let max_grad_h = gradient[0].abs();
+        (objective, gradient, (max_grad_h, max_grad_j))
     }
 
     /// Row i's objective, Newton direction and decrement, and its largest gradients in the
@@ -377,27 +444,14 @@ impl Problem<'_> {
     ) -> (RowState, (f64, f64)) {
         let s = &self.settings;
         let tf = self.total;
-        let sign = self.lists.list_sign();
         let inputs = self.inputs(i);
         let d = inputs.len() + 1;
-        let bj = |j: usize| b[j * width + r];
-        let h = c[r] + 0.5 * inputs.iter().map(|&j| bj(j)).sum::<f64>();
-        // J_ij = σ b_j / 2 and h = c + ½ Σ_j b_j, so ½λ₂J² = λ₂b²/8 and ∂h/∂(c, b) = (1, ½, ..).
-        let objective = sums.log_likelihood[r] / tf
-            - s.l2 / 8.0 * inputs.iter().map(|&j| bj(j) * bj(j)).sum::<f64>()
-            - 0.5 * s.l2_fields * h * h;
+        let (objective, gradient, (max_grad_h, max_grad_j)) =
+            self.row_gradient(i, r, width, c, b, sums);
         let dh = |a: usize| if a == 0 { 1.0 } else { 0.5 };
-        let mut gradient = DVector::zeros(d);
-        gradient[0] = sums.residual[r] / tf;
         let mut curvature = DMatrix::zeros(d, d);
         curvature[(0, 0)] = sums.weight[r] / tf;
-        let mut max_grad_j: f64 = 0.0;
         for (a, &j) in inputs.iter().enumerate() {
-            let listed_residual = sums.listed_residual[j * width + r] / tf;
-            // ∂L/∂J_ij = σ(2 ∂L/∂b_j − ∂L/∂c).
-            let grad_j = sign * (2.0 * listed_residual - gradient[0]) - s.l2 * 0.5 * sign * bj(j);
-            max_grad_j = max_grad_j.max(grad_j.abs());
-            gradient[a + 1] = listed_residual - s.l2 / 4.0 * bj(j);
             let w = sums.listed_weight[j * width + r] / tf;
             curvature[(0, a + 1)] = w;
             curvature[(a + 1, 0)] = w;
@@ -412,12 +466,10 @@ impl Problem<'_> {
         }
         curvature[(0, 0)] += 1e-12;
         for a in 0..d {
-            gradient[a] -= s.l2_fields * h * dh(a);
             for a2 in 0..d {
                 curvature[(a, a2)] += s.l2_fields * dh(a) * dh(a2);
             }
         }
-        let max_grad_h = gradient[0].abs();
         let direction = match curvature.cholesky() {
             Some(ch) => ch.solve(&gradient),
             // Not positive definite only through rounding on degenerate data: fall back to
@@ -438,22 +490,32 @@ impl Problem<'_> {
 
     /// Backtracking along each open row's direction until F_i rises by at least 10⁻⁴ of the
     /// predicted gain (Armijo), halving the step of the rows that fail. A row that cannot gain
-    /// after [`MAX_HALVINGS`] halvings is at its optimum to rounding and is closed.
+    /// after [`MAX_HALVINGS`] halvings is at its optimum to rounding and is closed. Returns,
+    /// for each row that moved, the log-likelihood and residual sums at its new point.
     fn line_search(
         &self,
         rows: &Range<usize>,
         c: &mut [f64],
         b: &mut [f64],
         states: &mut [RowState],
-    ) {
+    ) -> Sums {
         let width = rows.len();
+        let n = self.lists.n_spins();
         let s = &self.settings;
         let tf = self.total;
+        let mut at_step = Sums {
+            log_likelihood: vec![0.0; width],
+            residual: vec![0.0; width],
+            listed_residual: vec![0.0; n * width],
+            weight: Vec::new(),
+            listed_weight: Vec::new(),
+            pair_weight: Vec::new(),
+        };
         let mut step = vec![1.0; width];
         let mut pending: Vec<bool> = states.iter().map(|st| !st.done).collect();
         for _ in 0..=MAX_HALVINGS {
             if !pending.iter().any(|&p| p) {
-                return;
+                return at_step;
             }
             let (mut tc, mut tb) = (c.to_vec(), b.to_vec());
             for (r, i) in rows.clone().enumerate() {
@@ -485,6 +547,12 @@ impl Problem<'_> {
                         b[j * width + r] = tb[j * width + r];
                     }
                     states[r].objective = objective;
+                    at_step.log_likelihood[r] = sums.log_likelihood[r];
+                    at_step.residual[r] = sums.residual[r];
+                    for j in 0..n {
+                        at_step.listed_residual[j * width + r] =
+                            sums.listed_residual[j * width + r];
+                    }
                     pending[r] = false;
                 } else {
                     step[r] *= 0.5;
@@ -496,6 +564,7 @@ impl Problem<'_> {
                 states[r].done = true;
             }
         }
+        at_step
     }
 
     /// One pass over the transitions for the rows of a block: always the log-likelihood and
@@ -532,6 +601,11 @@ fn block_pass(
         listed_weight: vec![0.0; if curvature { n * width } else { 0 }],
         pair_weight: vec![0.0; if curvature { pairs * width } else { 0 }],
     };
+    // At J = 0 (the solver's start) θ_i(t) = c_i for every t, so each row's weight is a
+    // constant and its pair sums are that constant times the data's co-listing counts: one
+    // shared count per pair instead of one accumulator per pair and row.
+    let uniform = curvature && b.iter().all(|&v| v == 0.0);
+    let mut pair_count = vec![0.0; if uniform { pairs } else { 0 }];
     let mut theta = vec![0.0; width];
     let mut y = vec![0.0; width];
     let mut residual = vec![0.0; width];
@@ -562,6 +636,10 @@ fn block_pass(
             for (a, &k) in listed.iter().enumerate().skip(1) {
                 let row = pair(0, k as usize);
                 for &j in &listed[..a] {
+                    if uniform {
+                        pair_count[row + j as usize] += m;
+                        continue;
+                    }
                     let at = (row + j as usize) * width;
                     for (acc, w) in sums.pair_weight[at..at + width].iter_mut().zip(&weight) {
                         *acc += w;
@@ -570,5 +648,66 @@ fn block_pass(
             }
         }
     }
+    if uniform {
+        let row_weight: Vec<f64> = c
+            .iter()
+            .map(|&c| {
+                let (th, _) = tanh_and_log_2cosh::<FMA>(c);
+                (1.0 - th) * (1.0 + th)
+            })
+            .collect();
+        for (acc, &count) in sums.pair_weight.chunks_exact_mut(width).zip(&pair_count) {
+            for (a, w) in acc.iter_mut().zip(&row_weight) {
+                *a = count * w;
+            }
+        }
+    }
     sums
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    use super::*;
+
+    /// At J = 0 the pass takes its shared-count path; its curvature sums must be the direct
+    /// Σ_t m_t w_i(t) [j and k listed at t] with w_i = 1 − tanh² θ_i, as the general path
+    /// accumulates them.
+    #[test]
+    fn the_pass_at_zero_couplings_gives_the_direct_curvature_sums() {
+        let (n, t) = (7, 400);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let mut raster = Raster::zeros(n, t);
+        for i in 0..n {
+            for s in 0..t {
+                raster.set(i, s, rng.next_u64() % 5 == 0);
+            }
+        }
+        let data = Transitions::from_series(&raster);
+        let counts: Vec<u64> = (0..data.len()).map(|_| 1 + rng.next_u64() % 3).collect();
+        let problem = Problem::new(&data, Some(&counts), &RowNewtonSettings::default()).unwrap();
+        let c: Vec<f64> = (0..n).map(|i| -1.5 + 0.3 * i as f64).collect();
+        let sums = block_pass(&problem, 0..n, &c, &vec![0.0; n * n], true);
+        let mut direct = vec![0.0; n * (n - 1) / 2 * n];
+        for (s, &count) in counts.iter().enumerate() {
+            let listed = problem.lists.listed(s);
+            for (r, &cr) in c.iter().enumerate() {
+                let w = count as f64 * (1.0 - cr.tanh().powi(2));
+                for (a, &k) in listed.iter().enumerate() {
+                    for &j in &listed[..a] {
+                        direct[pair(j as usize, k as usize) * n + r] += w;
+                    }
+                }
+            }
+        }
+        assert!(direct.iter().any(|&v| v > 0.0));
+        for (got, want) in sums.pair_weight.iter().zip(&direct) {
+            assert!(
+                (got - want).abs() <= 1e-12 * want.max(1.0),
+                "{got} vs {want}"
+            );
+        }
+    }
 }
