@@ -26,9 +26,9 @@
 
 use std::time::Instant;
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 use spinfer::{
-    fit::{fit_ising, IsingFitSettings},
+    fit::{fit_ising, independent_model, IsingFitSettings},
     init::{ising_start, Init},
     learn::{Control, Record},
     model::Energy,
@@ -176,24 +176,6 @@ fn run(
     Ok((times, r_iteration_end, r_end, grad_start))
 }
 
-/// The independent-cell start for the zero rows, as `fit_ising` builds it (J = 0,
-/// h_i = atanh ⟨s_i⟩; the retina has no constant cell), so that every row's start is
-/// evaluated the same way.
-fn independent_start(data: &Raster) -> Result<Ising<f64>> {
-    let n = data.n_spins();
-    let m = data.n_samples() as f64;
-    let h: Vec<f64> = data
-        .up_counts()
-        .iter()
-        .map(|&up| {
-            (2.0 * up as f64 / m - 1.0)
-                .clamp(-1.0 + 1e-9, 1.0 - 1e-9)
-                .atanh()
-        })
-        .collect();
-    Ising::new(DVector::from_vec(h), DMatrix::zeros(n, n))
-}
-
 fn measure(
     data: &Raster,
     data_connected: &[f64],
@@ -202,9 +184,11 @@ fn measure(
     iters: usize,
 ) -> Result<Row> {
     let t0 = Instant::now();
+    // The zero rows start from the fit's own independent-cell model, made explicit so that
+    // every row's start is evaluated the same way.
     let start = match ising_start::<f64>(data, init)? {
         Some(model) => model,
-        None => independent_start(data)?,
+        None => independent_model(data),
     };
     let startup = t0.elapsed().as_secs_f64();
     let r_start = quality(&start, data_connected)?;

@@ -328,6 +328,18 @@ fn independent_start<T: Real>(means: &[T], n: usize) -> Ising<T> {
     model
 }
 
+/// The model a fit of `data` starts from without a start of its own ([`crate::init::Init::Zero`]):
+/// J = 0 and h_i = atanh ⟨s_i⟩, from the means as the fit regularises them.
+pub fn independent_model<T: Real>(data: &Raster) -> Ising<T> {
+    let n = data.n_spins();
+    let means = regularised(
+        Statistics::<T>::average(&PairStatistics::new(n), data),
+        data.n_samples(),
+        !constant_cells(data).is_empty(),
+    );
+    independent_start(means.as_slice(), n)
+}
+
 /// The fit's Monte Carlo chains, started from data samples when the settings ask for it.
 fn new_chains<U: UpdateRule>(settings: &IsingFitSettings, data: &Raster) -> Result<Mcmc<U>> {
     let mut chains = Mcmc::new(settings.mcmc.clone())?;

@@ -29,7 +29,7 @@ pub fn settings() -> RowNewtonSettings {
 /// λ₂ = 0.1 on the couplings (plmDCA also penalises) and a looser tolerance, 10⁻³: the
 /// moments that Boltzmann learning then estimates by Monte Carlo carry standard errors of
 /// about 1/√(samples) ≈ 0.005 at 50,000 samples per iteration, so solving the start more
-/// precisely buys nothing (on the synthetic retina it saves one Newton pass of four).
+/// precisely buys nothing.
 ///
 /// Unpenalised pseudo-likelihood on sparse recordings with strong common input overestimates
 /// the couplings: the resulting equilibrium model sits in a high-activity phase, and

@@ -367,14 +367,13 @@ impl Problem<'_> {
             if iteration == self.settings.max_iters {
                 break false;
             }
-            let accepted = self.line_search(&rows, &mut c, &mut b, &mut states);
+            let moved = self.line_search(&rows, &mut c, &mut b, &mut states);
             iteration += 1;
             // The line search's last pass already gives each row's gradient at its new point:
             // rows that have converged need no curvature pass, and when all have, none is made
             // (it would be the most expensive pass of the solve).
-            for (r, i) in rows.clone().enumerate() {
-                if !states[r].done {
-                    let (_, _, g) = self.row_gradient(i, r, width, &c, &b, &accepted);
+            for (r, g) in moved.into_iter().enumerate() {
+                if let Some(g) = g {
                     grads[r] = g;
                     states[r].done = g.0.max(g.1) <= self.settings.tol;
                 }
@@ -491,31 +490,22 @@ impl Problem<'_> {
     /// Backtracking along each open row's direction until F_i rises by at least 10⁻⁴ of the
     /// predicted gain (Armijo), halving the step of the rows that fail. A row that cannot gain
     /// after [`MAX_HALVINGS`] halvings is at its optimum to rounding and is closed. Returns,
-    /// for each row that moved, the log-likelihood and residual sums at its new point.
+    /// for each row that moved, its largest gradients at the new point (as
+    /// [`Problem::row_gradient`] gives them), which the accepting pass already holds.
     fn line_search(
         &self,
         rows: &Range<usize>,
         c: &mut [f64],
         b: &mut [f64],
         states: &mut [RowState],
-    ) -> Sums {
+    ) -> Vec<Option<(f64, f64)>> {
         let width = rows.len();
-        let n = self.lists.n_spins();
-        let s = &self.settings;
-        let tf = self.total;
-        let mut at_step = Sums {
-            log_likelihood: vec![0.0; width],
-            residual: vec![0.0; width],
-            listed_residual: vec![0.0; n * width],
-            weight: Vec::new(),
-            listed_weight: Vec::new(),
-            pair_weight: Vec::new(),
-        };
+        let mut moved = vec![None; width];
         let mut step = vec![1.0; width];
         let mut pending: Vec<bool> = states.iter().map(|st| !st.done).collect();
         for _ in 0..=MAX_HALVINGS {
             if !pending.iter().any(|&p| p) {
-                return at_step;
+                return moved;
             }
             let (mut tc, mut tb) = (c.to_vec(), b.to_vec());
             for (r, i) in rows.clone().enumerate() {
@@ -532,27 +522,17 @@ impl Problem<'_> {
                 if !pending[r] {
                     continue;
                 }
-                let inputs = self.inputs(i);
-                let bj = |j: usize| tb[j * width + r];
-                let h = tc[r] + 0.5 * inputs.iter().map(|&j| bj(j)).sum::<f64>();
-                let objective = sums.log_likelihood[r] / tf
-                    - s.l2 / 8.0 * inputs.iter().map(|&j| bj(j) * bj(j)).sum::<f64>()
-                    - 0.5 * s.l2_fields * h * h;
+                let (objective, _, grads) = self.row_gradient(i, r, width, &tc, &tb, &sums);
                 let old = states[r].objective;
                 let wanted = old + 1e-4 * step[r] * states[r].decrement;
                 // Rounding of sums over T terms: allow a relative 10⁻¹² shortfall.
                 if objective >= wanted - 1e-12 * (1.0 + old.abs()) {
                     c[r] = tc[r];
-                    for j in inputs {
+                    for j in self.inputs(i) {
                         b[j * width + r] = tb[j * width + r];
                     }
                     states[r].objective = objective;
-                    at_step.log_likelihood[r] = sums.log_likelihood[r];
-                    at_step.residual[r] = sums.residual[r];
-                    for j in 0..n {
-                        at_step.listed_residual[j * width + r] =
-                            sums.listed_residual[j * width + r];
-                    }
+                    moved[r] = Some(grads);
                     pending[r] = false;
                 } else {
                     step[r] *= 0.5;
@@ -564,7 +544,7 @@ impl Problem<'_> {
                 states[r].done = true;
             }
         }
-        at_step
+        moved
     }
 
     /// One pass over the transitions for the rows of a block: always the log-likelihood and
