@@ -26,7 +26,7 @@ fn gradient_and_likelihood(c: &mut Criterion) {
     eprintln!(
         "raster {:.1} MB packed, transition lists {:.1} MB",
         raster.memory_bytes() as f64 / 1e6,
-        cond.data().memory_bytes() as f64 / 1e6
+        cond.memory_bytes() as f64 / 1e6
     );
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
     let model: KineticIsing<f64> = KineticIsing::random(

@@ -43,10 +43,11 @@ pub enum Error {
         /// The largest N that is enumerated.
         max: usize,
     },
-    /// Parameters or gradient became NaN or infinite during learning.
-    #[error(
-        "{what} became non-finite at iteration {iteration}; try a smaller learning rate (--lr)"
-    )]
+    /// A model disagrees with its statistics (found by [`crate::testing::check_model`]).
+    #[error("inconsistent model: {0}")]
+    Model(String),
+    /// Parameters, gradient or objective became NaN or infinite during learning.
+    #[error("the {what} became non-finite at iteration {iteration}: the steps were too large")]
     NonFinite {
         /// The iteration at which it happened.
         iteration: usize,
@@ -71,6 +72,7 @@ impl Error {
             self,
             Error::Parse { .. }
                 | Error::Shape(_)
+                | Error::Model(_)
                 | Error::InvalidSetting { .. }
                 | Error::TooManySpins { .. }
         )

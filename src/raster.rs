@@ -168,6 +168,17 @@ impl Raster {
             .collect()
     }
 
+    /// Spins that never change over the raster (always down or always up): their
+    /// maximum-likelihood fields are infinite, so fits regularise them.
+    pub fn constant_cells(&self) -> Vec<usize> {
+        self.up_counts()
+            .iter()
+            .enumerate()
+            .filter(|(_, &u)| u == 0 || u as usize == self.n_samples)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// Number of up spins in each sample (column), from the set bits of every row.
     pub fn column_up_counts(&self) -> Vec<u32> {
         let mut ups = vec![0u32; self.n_samples];

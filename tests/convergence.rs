@@ -13,9 +13,9 @@ use spinfer::{
 #[test]
 fn fits_stop_when_connected_correlations_reach_the_target_pearson() {
     let (_, data) = common::planted_ising(20, 50_000, 61);
-    let mut settings = IsingFitSettings::default();
+    let mut settings = IsingFitSettings::default().with_faithful(None);
     settings.learn.target_pearson = Some(0.9);
-    let fit = fit_ising::<f64>(&data, &settings, None, &mut NoObserver).unwrap();
+    let fit = fit_ising::<f64>(&data, &settings, &mut NoObserver).unwrap();
     let last = fit.history.records.last().unwrap();
     println!(
         "stopped at iteration {} with r = {:?}",
@@ -39,14 +39,14 @@ fn chains_stuck_in_the_two_phases_of_a_ferromagnet_are_flagged() {
     let n = 30;
     let j = DMatrix::from_fn(n, n, |a, b| if a == b { 0.0 } else { 0.5 });
     let model: Ising<f64> = Ising::new(DVector::zeros(n), j).unwrap();
-    let mut chains = Metropolis::new(McmcSettings {
-        samples: 8_000,
-        chains: 8,
-        burn_in: 200,
-        sweeps: 1,
-        persistent: false,
-        seed: 3,
-    })
+    let mut chains = Metropolis::new(
+        McmcSettings::default()
+            .with_samples(8_000)
+            .with_chains(8)
+            .with_burn_in(200)
+            .with_persistent(false)
+            .with_seed(3),
+    )
     .unwrap();
     let samples = chains.sample(&model);
     let d = ChainDiagnostics::of(&samples, 8).unwrap();

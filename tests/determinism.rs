@@ -21,12 +21,12 @@ fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
 fn metropolis_samples_do_not_depend_on_the_thread_count() {
     let model: Ising<f64> = Ising::planted(12, &mut common::rng(1));
     let draw = || {
-        let mut chains = Metropolis::new(McmcSettings {
-            samples: 5_000,
-            chains: 7,
-            seed: 42,
-            ..Default::default()
-        })
+        let mut chains = Metropolis::new(
+            McmcSettings::default()
+                .with_samples(5_000)
+                .with_chains(7)
+                .with_seed(42),
+        )
         .unwrap();
         chains.sample(&model)
     };
@@ -40,15 +40,10 @@ fn metropolis_samples_do_not_depend_on_the_thread_count() {
 #[test]
 fn a_monte_carlo_fit_does_not_depend_on_the_thread_count() {
     let (_, data) = common::planted_ising(5, 20_000, 3);
-    let settings = IsingFitSettings {
-        learn: spinfer::LearnSettings {
-            max_iters: 30,
-            ..IsingFitSettings::default().learn
-        },
-        ..Default::default()
-    };
+    let default = IsingFitSettings::default();
+    let settings = default.clone().with_learn(default.learn.with_max_iters(30));
     let fit = || {
-        fit_ising::<f64>(&data, &settings, None, &mut NoObserver)
+        fit_ising::<f64>(&data, &settings, &mut NoObserver)
             .unwrap()
             .model
     };

@@ -3,7 +3,6 @@
 mod common;
 
 use common::{rmse, rng};
-use nalgebra::DVector;
 use spinfer::{
     fit::{fit_kinetic, KineticFitSettings},
     learn::NoObserver,
@@ -41,8 +40,7 @@ fn kinetic_rmse<T: Real>(a: &KineticIsing<T>, b: &KineticIsing<f64>) -> (f64, f6
 
 fn recover<T: Real>() -> (f64, f64) {
     let (truth, data) = planted(5, 100_000, false, 21);
-    let fit =
-        fit_kinetic::<T>(&data, &KineticFitSettings::default(), None, &mut NoObserver).unwrap();
+    let fit = fit_kinetic::<T>(&data, &KineticFitSettings::default(), &mut NoObserver).unwrap();
     let (h, j) = kinetic_rmse(&fit.model, &truth);
     eprintln!(
         "kinetic N=5 {}: rmse h {h:.4} J {j:.4}, {} iterations, {:?}",
@@ -67,7 +65,7 @@ fn planted_asymmetric_model_is_recovered_f32() {
 
 /// L(θ) = θ·⟨φ⟩_data − A(θ), evaluated exactly.
 fn log_likelihood(model: &KineticIsing<f64>, data: &Raster, cond: &ConditionalExpectation) -> f64 {
-    let stats: DVector<f64> = TransitionStatistics::new(model.n_spins()).average(data);
+    let stats = TransitionStatistics::new(model.n_spins()).average(data);
     model.params().dot(&stats) - cond.evaluate(model).unwrap().log_partition.unwrap()
 }
 
@@ -81,7 +79,7 @@ fn gradient_equals_finite_differences_of_the_exact_log_likelihood() {
     };
     let model: KineticIsing<f64> = KineticIsing::random(4, 0.4, 0.4, options, &mut r);
     let cond = ConditionalExpectation::new(&data).unwrap();
-    let stats: DVector<f64> = TransitionStatistics::new(4).average(&data);
+    let stats = TransitionStatistics::new(4).average(&data);
     let gradient = &stats - cond.evaluate(&model).unwrap().stats;
     let eps = 1e-5;
     for k in 0..model.params().len() {
@@ -104,14 +102,11 @@ fn gradient_equals_finite_differences_of_the_exact_log_likelihood() {
 fn converged_asymmetric_fit_is_at_least_as_likely_as_the_symmetric_one() {
     let (_, data) = planted(6, 50_000, false, 8);
     let fit = |symmetric| {
-        let settings = KineticFitSettings {
-            options: KineticOptions {
-                symmetric,
-                self_couplings: false,
-            },
-            ..Default::default()
-        };
-        let f = fit_kinetic::<f64>(&data, &settings, None, &mut NoObserver).unwrap();
+        let settings = KineticFitSettings::default().with_options(KineticOptions {
+            symmetric,
+            self_couplings: false,
+        });
+        let f = fit_kinetic::<f64>(&data, &settings, &mut NoObserver).unwrap();
         assert_eq!(
             f.outcome,
             spinfer::learn::Outcome::Converged,
@@ -121,7 +116,7 @@ fn converged_asymmetric_fit_is_at_least_as_likely_as_the_symmetric_one() {
         if symmetric {
             assert!((0..6).all(|a| (0..6).all(|b| j[(a, b)] == j[(b, a)])));
         }
-        f.history.records.last().unwrap().log_likelihood.unwrap()
+        f.history.records.last().unwrap().objective.unwrap()
     };
     let (asym, sym) = (fit(false), fit(true));
     eprintln!("training log-likelihood: asymmetric {asym:.6}, symmetric {sym:.6}");
@@ -132,8 +127,7 @@ fn converged_asymmetric_fit_is_at_least_as_likely_as_the_symmetric_one() {
 fn planted_n60_model_is_recovered() {
     let (truth, data) = planted(60, 200_000, false, 60);
     let t0 = std::time::Instant::now();
-    let fit =
-        fit_kinetic::<f64>(&data, &KineticFitSettings::default(), None, &mut NoObserver).unwrap();
+    let fit = fit_kinetic::<f64>(&data, &KineticFitSettings::default(), &mut NoObserver).unwrap();
     let (h, j) = kinetic_rmse(&fit.model, &truth);
     eprintln!(
         "kinetic N=60 T=200000: rmse h {h:.4} J {j:.4}, {} iterations ({:?}) in {:.2?}",

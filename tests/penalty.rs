@@ -5,7 +5,8 @@ mod common;
 use nalgebra::{DMatrix, DVector};
 use spinfer::{
     fit::{fit_kinetic, KineticFitSettings},
-    learn::{NoObserver, Outcome, Penalty},
+    learn::{NoObserver, Outcome},
+    objective::Penalty,
     sample::simulate,
     KineticIsing, KineticOptions,
 };
@@ -24,22 +25,14 @@ fn sparse_truth() -> KineticIsing<f64> {
 fn l1_sets_unsupported_couplings_to_exactly_zero_and_keeps_the_strong_ones() {
     let truth = sparse_truth();
     let series = simulate(&truth, 20_000, None, &mut common::rng(41)).unwrap();
-    let plain = fit_kinetic::<f64>(
-        &series,
-        &KineticFitSettings::default(),
-        None,
-        &mut NoObserver,
-    )
-    .unwrap();
-    let settings = KineticFitSettings {
-        penalty: Penalty {
-            // Noise on a zero coupling is about 1/√T ≈ 0.007; λ₁ a few times that.
-            l1: 0.02,
-            ..Default::default()
-        },
+    let plain =
+        fit_kinetic::<f64>(&series, &KineticFitSettings::default(), &mut NoObserver).unwrap();
+    let settings = KineticFitSettings::default().with_penalty(Penalty {
+        // Noise on a zero coupling is about 1/√T ≈ 0.007; λ₁ a few times that.
+        l1: 0.02,
         ..Default::default()
-    };
-    let sparse = fit_kinetic::<f64>(&series, &settings, None, &mut NoObserver).unwrap();
+    });
+    let sparse = fit_kinetic::<f64>(&series, &settings, &mut NoObserver).unwrap();
     println!(
         "{:?} after {} iterations",
         sparse.outcome,
@@ -86,14 +79,11 @@ fn l2_optimum_is_stationary_and_shrinks_couplings() {
     let series = simulate(&truth, 20_000, None, &mut common::rng(42)).unwrap();
     let mut norms = Vec::new();
     for l2 in [0.0, 0.05, 0.5] {
-        let settings = KineticFitSettings {
-            penalty: Penalty {
-                l2,
-                ..Default::default()
-            },
+        let settings = KineticFitSettings::default().with_penalty(Penalty {
+            l2,
             ..Default::default()
-        };
-        let fit = fit_kinetic::<f64>(&series, &settings, None, &mut NoObserver).unwrap();
+        });
+        let fit = fit_kinetic::<f64>(&series, &settings, &mut NoObserver).unwrap();
         // Converged means |∇L − λ₂ J| < tol for every coupling: the penalised stationarity.
         assert_eq!(fit.outcome, Outcome::Converged, "l2 = {l2}");
         norms.push(fit.model.couplings().norm());

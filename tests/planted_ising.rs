@@ -5,19 +5,17 @@ mod common;
 
 use common::{ising_rmse, planted_ising};
 use spinfer::{
-    fit::{fit_ising, IsingFitSettings, SamplerKind},
+    fit::{fit_ising, IsingFitSettings},
     learn::NoObserver,
+    sample::SamplerKind,
     Real,
 };
 
 fn recover<T: Real>(sampler: SamplerKind) -> (f64, f64) {
     let (truth, data) = planted_ising(5, 100_000, 11);
-    let settings = IsingFitSettings {
-        sampler,
-        ..Default::default()
-    };
+    let settings = IsingFitSettings::default().with_sampler(sampler);
     let t0 = std::time::Instant::now();
-    let fit = fit_ising::<T>(&data, &settings, None, &mut NoObserver).unwrap();
+    let fit = fit_ising::<T>(&data, &settings, &mut NoObserver).unwrap();
     let (h, j) = ising_rmse(&fit.model, &truth);
     eprintln!(
         "{sampler:?} {}: rmse h {h:.4} J {j:.4} after {} iterations ({:?}) in {:?}",

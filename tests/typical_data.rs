@@ -22,13 +22,13 @@ fn default_equilibrium_fit_is_stable_on_sparse_160_cell_data() {
         truth.params_mut()[i] = shift.sample(&mut rng);
     }
     truth.project();
-    let mut chains = Metropolis::new(McmcSettings {
-        samples: 60_000,
-        sweeps: 10,
-        burn_in: 2_000,
-        seed: 3,
-        ..Default::default()
-    })
+    let mut chains = Metropolis::new(
+        McmcSettings::default()
+            .with_samples(60_000)
+            .with_sweeps(10)
+            .with_burn_in(2_000)
+            .with_seed(3),
+    )
     .unwrap();
     let data = chains.sample(&truth);
     assert!(
@@ -37,7 +37,7 @@ fn default_equilibrium_fit_is_stable_on_sparse_160_cell_data() {
         data.density()
     );
 
-    let fit = fit_ising::<f64>(&data, &IsingFitSettings::default(), None, &mut NoObserver).unwrap();
+    let fit = fit_ising::<f64>(&data, &IsingFitSettings::default(), &mut NoObserver).unwrap();
     let last = fit.history.records.last().unwrap().max_abs_gradient();
     let (p, q) = (fit.model.params(), truth.params());
     let pairs = p.len() - n;

@@ -6,9 +6,14 @@ mod common;
 use std::time::Instant;
 
 use spinfer::{
-    fit::{fit_ising, IsingFitSettings, SamplerKind},
-    init::{fit_pseudo_likelihood, ising_start, pseudo, Init},
+    fit::{
+        fit_ising_with, fit_pseudo_likelihood, start::ising_start, FitControl, IsingFitSettings,
+        IsingMethod,
+    },
+    init::Init,
     learn::NoObserver,
+    sample::SamplerKind,
+    solve::SolverKind,
     Ising,
 };
 
@@ -16,16 +21,24 @@ use spinfer::{
 fn pseudo_likelihood_is_nearly_as_accurate_as_boltzmann_learning_at_n20() {
     let (truth, data) = common::planted_ising(20, 100_000, 31);
     let t0 = Instant::now();
-    let pl = fit_pseudo_likelihood::<f64>(&data, &pseudo::settings()).unwrap();
+    let pseudo = IsingFitSettings::default().with_method(IsingMethod::PseudoLikelihood);
+    let pl =
+        fit_pseudo_likelihood::<f64>(&data, &pseudo, &mut NoObserver, &mut FitControl::default())
+            .unwrap();
     let pl_seconds = t0.elapsed().as_secs_f64();
-    let settings = IsingFitSettings {
-        sampler: SamplerKind::Exact,
-        ..Default::default()
-    };
+    assert_eq!(pl.solver, SolverKind::Lbfgs);
+    let settings = IsingFitSettings::default().with_sampler(SamplerKind::Exact);
     // The exact likelihood is concave, so Boltzmann learning reaches the same maximum from
     // any start; starting it at the pseudo-likelihood solution only makes the reference fast.
     let t0 = Instant::now();
-    let bm = fit_ising::<f64>(&data, &settings, Some(pl.model.clone()), &mut NoObserver).unwrap();
+    let bm = fit_ising_with::<f64>(
+        &data,
+        &settings,
+        Some(pl.model.clone()),
+        &mut NoObserver,
+        &mut FitControl::default(),
+    )
+    .unwrap();
     let bm_seconds = t0.elapsed().as_secs_f64();
     let (pl_h, pl_j) = common::ising_rmse(&pl.model, &truth);
     let (bm_h, bm_j) = common::ising_rmse(&bm.model, &truth);
@@ -37,8 +50,8 @@ fn pseudo_likelihood_is_nearly_as_accurate_as_boltzmann_learning_at_n20() {
          J {bm_j:.4}) in {bm_seconds:.2} s",
         pl.history.records.len()
     );
-    assert_eq!(format!("{:?}", pl.outcome), "Converged");
-    assert_eq!(format!("{:?}", bm.outcome), "Converged");
+    assert!(pl.summary.converged, "{:?}", pl.summary);
+    assert!(bm.summary.converged, "{:?}", bm.summary);
     assert!(
         e_pl <= 1.5 * e_bm,
         "pseudo-likelihood {e_pl} vs Boltzmann {e_bm}"

@@ -132,13 +132,13 @@ pub fn run(what: Generate) -> Result<()> {
             let data = if a.exact {
                 ExactDistribution::new(&model)?.sample(a.samples, &mut rng)
             } else {
-                let mut chains = Metropolis::new(McmcSettings {
-                    samples: a.samples,
-                    burn_in: 1000,
-                    sweeps: a.sweeps,
-                    seed: a.planted.seed.wrapping_add(1),
-                    ..Default::default()
-                })?;
+                let mut chains = Metropolis::new(
+                    McmcSettings::default()
+                        .with_samples(a.samples)
+                        .with_burn_in(1000)
+                        .with_sweeps(a.sweeps)
+                        .with_seed(a.planted.seed.wrapping_add(1)),
+                )?;
                 chains.sample(&model)
             };
             write_raster(&a.planted.out, &data, a.planted.layout.into())?;

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use spinfer::{
-    data::Layout, fit::SamplerKind, init::Init, optim::OptimizerKind, validate::Split, Result,
+    data::Layout, init::Init, optim::OptimizerKind, sample::SamplerKind, solve::SolverKind,
+    validate::Split, Result,
 };
 
 /// Statistical inference of spin models (equilibrium and kinetic Ising) by Boltzmann learning.
@@ -126,36 +127,43 @@ pub struct CommonFit {
     /// Where to write the fitted model (JSON).
     #[arg(long)]
     pub out: PathBuf,
-    /// Starting point: J = 0 with independent-cell fields, naive mean field, TAP, or the
+    /// Starting point: auto (the pseudo-likelihood start for Monte Carlo fits, J = 0
+    /// otherwise), J = 0 with independent-cell fields, naive mean field, TAP, or the
     /// pseudo-likelihood maximum (equilibrium only).
-    #[arg(long, value_enum, default_value = "zero")]
+    #[arg(long, value_enum, default_value = "auto")]
     pub init: InitArg,
+    /// How the maximum is sought: auto (L-BFGS or row-wise Newton for exact objectives,
+    /// first-order steps for Monte Carlo ones), gradient (first-order steps with
+    /// --optimizer), lbfgs, or newton (asymmetric kinetic models and pseudo-likelihood).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub solver: SolverArg,
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     pub layout: LayoutArg,
-    /// Optimiser [default: adam (ising), sgd with centring (kinetic)].
+    /// Optimiser of first-order steps (--solver gradient, and Monte Carlo fits)
+    /// [default: adam (ising), sgd with centring (kinetic)].
     #[arg(long, value_enum)]
     pub optimizer: Option<OptimizerArg>,
-    /// Learning rate [default: 0.01 (ising), 1 (kinetic)].
-    #[arg(long)]
+    /// Learning rate of first-order steps [default: 0.02 (ising), 1 (kinetic)].
+    #[arg(long, allow_hyphen_values = true)]
     pub lr: Option<f64>,
-    /// Maximum iterations [default: 400 (ising), 1000 (kinetic)].
+    /// Maximum iterations [default: 1000].
     #[arg(long)]
     pub iters: Option<usize>,
-    /// L1 penalty λ₁ on couplings (proximal step: unsupported couplings become exactly 0).
-    #[arg(long, default_value_t = 0.0)]
+    /// L1 penalty λ₁ on couplings (unsupported couplings become exactly 0).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub l1: f64,
     /// L2 penalty λ₂ on couplings.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub l2: f64,
     /// L1 penalty on fields.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub l1_fields: f64,
     /// L2 penalty on fields.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub l2_fields: f64,
-    /// Stop when max |gradient| falls below this [default: 1e-6 (ising), 1e-5 (kinetic)].
-    #[arg(long)]
+    /// Stop when max |gradient| falls to this [default: 1e-8 (ising), 1e-5 (kinetic)].
+    #[arg(long, allow_hyphen_values = true)]
     pub tol: Option<f64>,
     /// Scalar precision.
     #[arg(long, value_enum, default_value = "f64")]
@@ -193,9 +201,35 @@ pub struct CommonFit {
     pub truth: Option<PathBuf>,
 }
 
+/// Solvers on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SolverArg {
+    /// Chosen from the objective.
+    Auto,
+    /// First-order steps with the optimiser.
+    Gradient,
+    /// Limited-memory BFGS (exact objectives).
+    Lbfgs,
+    /// Row-wise Newton.
+    Newton,
+}
+
+impl From<SolverArg> for SolverKind {
+    fn from(s: SolverArg) -> SolverKind {
+        match s {
+            SolverArg::Auto => SolverKind::Auto,
+            SolverArg::Gradient => SolverKind::Gradient,
+            SolverArg::Lbfgs => SolverKind::Lbfgs,
+            SolverArg::Newton => SolverKind::Newton,
+        }
+    }
+}
+
 /// Starting points on the command line.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum InitArg {
+    /// The fit's own choice.
+    Auto,
     /// J = 0, fields of independent cells.
     Zero,
     /// Naive mean-field inversion.
@@ -209,6 +243,7 @@ pub enum InitArg {
 impl From<InitArg> for Init {
     fn from(i: InitArg) -> Init {
         match i {
+            InitArg::Auto => Init::Auto,
             InitArg::Zero => Init::Zero,
             InitArg::MeanField => Init::MeanField,
             InitArg::Tap => Init::Tap,

@@ -40,8 +40,11 @@ impl<T: Real> Observer<T> for Progress {
     fn observe(&mut self, record: &Record, _params: &DVector<T>) -> Control {
         self.bar.set_position(record.iteration as u64 + 1);
         let mut msg = format!("max|grad| {:.2e}", record.max_abs_gradient());
-        if let Some(l) = record.log_likelihood {
-            msg.push_str(&format!("  logL {l:.5}"));
+        if let Some(l) = record.objective {
+            msg.push_str(&format!("  objective {l:.6}"));
+        }
+        if let Some(m) = record.samples {
+            msg.push_str(&format!("  {m} samples"));
         }
         self.bar.set_message(msg);
         match self.stop_after {

@@ -42,13 +42,13 @@ pub fn run(a: SampleArgs) -> Result<()> {
     let data = match file.kind {
         ModelKind::Ising => {
             let model = file.to_ising::<f64>()?;
-            let mut chains = Metropolis::new(McmcSettings {
-                samples: a.samples,
-                burn_in: 1000,
-                sweeps: a.sweeps,
-                seed: a.seed,
-                ..Default::default()
-            })?;
+            let mut chains = Metropolis::new(
+                McmcSettings::default()
+                    .with_samples(a.samples)
+                    .with_burn_in(1000)
+                    .with_sweeps(a.sweeps)
+                    .with_seed(a.seed),
+            )?;
             chains.sample(&model)
         }
         ModelKind::Kinetic => {

@@ -155,7 +155,7 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    use crate::validate::rmse;
+    use crate::stats::rmse;
 
     #[test]
     fn weak_couplings_are_recovered_and_tap_improves_on_naive() {

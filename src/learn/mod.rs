@@ -1,13 +1,11 @@
-//! The learning loop: one [`Learner`] drives any model through the four traits.
+//! The executor: one loop drives any [solver](crate::solve) on any problem, and owns the
+//! budget, the stopping rule, the observers, the history and checkpoints.
 
-pub mod history;
-pub mod learner;
+pub mod executor;
 pub mod observer;
-pub mod penalty;
 pub mod settings;
 
-pub use history::{History, Record};
-pub use learner::{Accepted, Learner, LearnerState, Outcome};
+pub use crate::record::{History, Record};
+pub use executor::{CheckpointSink, Learner, LearnerState, Outcome};
 pub use observer::{Control, NoObserver, Observer};
-pub use penalty::Penalty;
 pub use settings::LearnSettings;

@@ -10,13 +10,17 @@ use crate::Real;
 pub enum Control {
     /// Keep going.
     Continue,
-    /// Stop after this iteration.
+    /// Stop after this iteration (interrupted: the run is not finished).
     Stop,
+    /// Stop after this iteration: the observer's own criterion is met (for example the
+    /// model reproduces the data as well as the data reproduce themselves).
+    Reached,
 }
 
 /// Watches a run: progress bars, custom stopping rules, logging.
 pub trait Observer<T: Real> {
-    /// Called after each iteration with its record and the parameters after the step.
+    /// Called after each evaluation with its record and the parameters the run would
+    /// return if it stopped now (the iterate, or the average of iterates).
     fn observe(&mut self, _record: &Record, _params: &DVector<T>) -> Control {
         Control::Continue
     }

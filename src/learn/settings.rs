@@ -1,28 +1,28 @@
-//! Settings of the learning loop.
+//! When the loop stops.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-/// When the loop stops.
+/// The executor's budget and stopping rule.
+///
+/// ```
+/// use spinfer::LearnSettings;
+///
+/// let settings = LearnSettings::default().with_max_iters(200).with_grad_tol(1e-8);
+/// settings.check().unwrap();
+/// assert_eq!(settings.max_iters, 200);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LearnSettings {
-    /// Largest number of iterations (gradient evaluations).
+    /// Largest number of steps (the history then holds one more record: the final point).
     pub max_iters: usize,
-    /// Stop once max |∂L/∂θ_k| over all parameters falls below this (0 disables it).
+    /// Stop once max |∂/∂θ_k| over all parameters is at most this (0 disables it).
     pub grad_tol: f64,
-    /// Fraction of the iteration budget, at its end, over which the parameters are averaged
-    /// (Polyak–Ruppert averaging); the averaged parameters are the result. With Monte Carlo
-    /// gradients the iterates jitter around the optimum by the sampling noise times the step
-    /// size; their average does not. 0 turns it off.
-    pub average_tail: f64,
-    /// When the sampler gives the exact log-likelihood: a step that lowers it is undone and
-    /// retried at half the size; accepted steps grow back by 1.25× up to the optimiser's own
-    /// size. Makes ascent of an exact, concave likelihood monotone whatever the data.
-    pub adaptive_step: bool,
     /// Also stop once the Pearson correlation between the model's and the data's connected
-    /// correlations reaches this value (the criterion of adabmDCA-style tools; only for
-    /// statistics that define connected correlations). Off by default.
+    /// correlations (from the iteration's own samples) reaches this value (the criterion of
+    /// adabmDCA-style tools; only for statistics that define connected correlations).
     #[serde(default)]
     pub target_pearson: Option<f64>,
 }
@@ -32,18 +32,23 @@ impl Default for LearnSettings {
         LearnSettings {
             max_iters: 500,
             grad_tol: 1e-6,
-            average_tail: 0.0,
-            adaptive_step: false,
             target_pearson: None,
         }
     }
 }
 
 impl LearnSettings {
+    /// Largest budget accepted.
+    pub const MAX_ITERS: usize = 100_000_000;
+
     /// Validates the settings.
     pub fn check(&self) -> Result<()> {
-        if self.max_iters == 0 {
-            return Err(Error::setting("iters", self.max_iters, ">= 1"));
+        if self.max_iters > Self::MAX_ITERS {
+            return Err(Error::setting(
+                "iters",
+                self.max_iters,
+                format!("at most {}", Self::MAX_ITERS),
+            ));
         }
         if !(self.grad_tol.is_finite() && self.grad_tol >= 0.0) {
             return Err(Error::setting("tol", self.grad_tol, "a finite number >= 0"));
@@ -53,19 +58,24 @@ impl LearnSettings {
                 return Err(Error::setting("target-pearson", r, "in (0, 1]"));
             }
         }
-        if !(0.0..1.0).contains(&self.average_tail) {
-            return Err(Error::setting(
-                "average-tail",
-                self.average_tail,
-                "in [0, 1)",
-            ));
-        }
         Ok(())
     }
 
-    /// The first iteration whose parameters enter the tail average, if averaging is on.
-    pub fn average_from(&self) -> Option<usize> {
-        (self.average_tail > 0.0)
-            .then(|| ((1.0 - self.average_tail) * self.max_iters as f64).floor() as usize)
+    /// These settings with a budget of `max_iters` steps.
+    pub fn with_max_iters(mut self, max_iters: usize) -> Self {
+        self.max_iters = max_iters;
+        self
+    }
+
+    /// These settings with gradient tolerance `grad_tol`.
+    pub fn with_grad_tol(mut self, grad_tol: f64) -> Self {
+        self.grad_tol = grad_tol;
+        self
+    }
+
+    /// These settings with a target Pearson correlation of connected correlations.
+    pub fn with_target_pearson(mut self, target: Option<f64>) -> Self {
+        self.target_pearson = target;
+        self
     }
 }

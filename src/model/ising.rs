@@ -4,8 +4,12 @@ use nalgebra::{DMatrix, DVector, DVectorView};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
-use super::{n_pairs, pair_index, Centering, Energy, FlipEnergy, ParamGroup};
-use crate::{raster::Spin, Error, Real, Result};
+use super::{Centering, Energy, FlipEnergy, ParamGroup};
+use crate::{
+    raster::Spin,
+    stats::{n_pairs, pair_index},
+    Error, Real, Result,
+};
 
 /// Equilibrium Ising model with fields h and symmetric couplings J (zero diagonal).
 ///
@@ -90,6 +94,14 @@ impl<T: Real> Ising<T> {
         Ising::random(n, std, std, rng)
     }
 
+    /// The same model in another precision (rounded to the nearest value).
+    pub fn cast<U: Real>(&self) -> Ising<U> {
+        let mut out = Ising::zeros(self.n);
+        out.params = self.params.map(|v| U::cast(v.as_f64()));
+        out.project();
+        out
+    }
+
     /// The fields h.
     pub fn fields(&self) -> DVectorView<'_, T> {
         self.params.rows(0, self.n)
@@ -141,30 +153,39 @@ impl<T: Real> Energy<T> for Ising<T> {
         self.twice_couplings = &self.couplings * T::cast(2.0);
     }
 
-    /// With m the data means and u = 1 − m², in the centred parameters (h'_i = h_i +
-    /// Σ_j J_ij m_j, J): d_J_ij = (g_Jij − g_hi m_j − g_hj m_i)/(u_i u_j), d_h'_i = g_hi/u_i.
-    fn centred_direction(&self, g: &mut DVector<T>, c: &Centering) {
+    /// g'_J_ij = g_J_ij − g_h_i m_j − g_h_j m_i (each J_ij enters h'_i and h'_j), g'_h = g_h.
+    fn centre_gradient(&self, g: &mut DVector<f64>, c: &Centering) {
         let n = self.n;
         let m = &c.before;
-        let u: Vec<f64> = m.iter().map(|&x| Centering::variance(x)).collect();
-        let gh: Vec<f64> = (0..n).map(|i| g[i].as_f64()).collect();
         for i in 0..n {
-            g[i] = T::cast(gh[i] / u[i]);
             for j in i + 1..n {
                 let k = n + pair_index(n, i, j);
-                g[k] = T::cast((g[k].as_f64() - gh[i] * m[j] - gh[j] * m[i]) / (u[i] * u[j]));
+                g[k] -= g[i] * m[j] + g[j] * m[i];
             }
         }
     }
 
-    fn uncentre_step(&self, step: &mut DVector<T>, c: &Centering) {
+    /// With u = 1 − m²: d_h'_i = g_h_i / u_i, d_J_ij = g_J_ij / (u_i u_j), the inverse
+    /// variances of the centred statistics δs_i and δs_i δs_j of independent spins.
+    fn precondition(&self, g: &mut DVector<f64>, c: &Centering) {
+        let n = self.n;
+        let u: Vec<f64> = c.before.iter().map(|&x| Centering::variance(x)).collect();
+        for i in 0..n {
+            g[i] /= u[i];
+            for j in i + 1..n {
+                g[n + pair_index(n, i, j)] /= u[i] * u[j];
+            }
+        }
+    }
+
+    fn uncentre_step(&self, step: &mut DVector<f64>, c: &Centering) {
         let n = self.n;
         let m = &c.before;
         for i in 0..n {
             for j in i + 1..n {
                 let dj = step[n + pair_index(n, i, j)];
-                step[i] -= dj * T::cast(m[j]);
-                step[j] -= dj * T::cast(m[i]);
+                step[i] -= dj * m[j];
+                step[j] -= dj * m[i];
             }
         }
     }
@@ -205,10 +226,9 @@ impl<T: Real> FlipEnergy<T> for Ising<T> {
         }
     }
 
-    /// s_i → −s_i and f_k += 2 s_i(new) J_ki for every k: one column axpy.
+    /// f_k += 2 s_i(new) J_ki for every k: one column axpy.
     #[inline(always)]
-    fn flip(&self, s: &mut [Spin], local: &mut Vec<T>, i: usize) {
-        s[i] = -s[i];
+    fn flipped(&self, s: &[Spin], local: &mut Vec<T>, i: usize) {
         let n = self.n;
         let c = if s[i] > 0 {
             T::cast(2.0)
@@ -272,7 +292,7 @@ mod tests {
             let i = (step * 5) % 9;
             let before = model.energy(&s);
             let delta = model.flip_delta(&s, &local, i);
-            model.flip(&mut s, &mut local, i);
+            crate::model::flip(&model, &mut s, &mut local, i);
             let after = model.energy(&s);
             approx::assert_abs_diff_eq!(delta.as_f64(), (after - before).as_f64(), epsilon = eps);
             let fresh = model.local(&s);
@@ -307,8 +327,7 @@ mod tests {
         }
         approx::assert_abs_diff_eq!(model.energy(&s), e, epsilon = 1e-12);
         let mut phi = vec![0.0; 21];
-        let stats = crate::PairStatistics::new(6);
-        <crate::PairStatistics as Statistics<f64>>::accumulate(&stats, &s, 1.0, &mut phi);
+        crate::PairStatistics::new(6).accumulate(&s, 1.0, &mut phi);
         let dot: f64 = phi
             .iter()
             .zip(model.params().iter())

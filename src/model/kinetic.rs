@@ -16,6 +16,22 @@ pub struct KineticOptions {
     pub self_couplings: bool,
 }
 
+impl KineticOptions {
+    /// A symmetric J without self-couplings.
+    pub fn symmetric() -> Self {
+        KineticOptions {
+            symmetric: true,
+            self_couplings: false,
+        }
+    }
+
+    /// These options with (or without) self-couplings.
+    pub fn with_self_couplings(mut self, on: bool) -> Self {
+        self.self_couplings = on;
+        self
+    }
+}
+
 /// Kinetic Ising model: P(s(t+1) | s(t)) = Π_i exp(s_i(t+1) θ_i(t)) / 2cosh θ_i(t) with
 /// θ_i(t) = h_i + Σ_j J_ij s_j(t).
 ///
@@ -112,6 +128,15 @@ impl<T: Real> KineticIsing<T> {
         KineticIsing::random(n, std, std, options, rng)
     }
 
+    /// The same model in another precision (rounded to the nearest value).
+    pub fn cast<U: Real>(&self) -> KineticIsing<U> {
+        KineticIsing {
+            n: self.n,
+            params: self.params.map(|v| U::cast(v.as_f64())),
+            options: self.options,
+        }
+    }
+
     /// Structural options.
     pub fn options(&self) -> KineticOptions {
         self.options
@@ -126,23 +151,24 @@ impl<T: Real> KineticIsing<T> {
     pub fn couplings(&self) -> DMatrixView<'_, T> {
         DMatrixView::from_slice(&self.params.as_slice()[self.n..], self.n, self.n)
     }
+}
 
-    fn project_matrix(&self, j: &mut [T]) {
-        let n = self.n;
-        if self.options.symmetric {
-            let half = T::cast(0.5);
-            for a in 0..n {
-                for b in a + 1..n {
-                    let avg = half * (j[a + n * b] + j[b + n * a]);
-                    j[a + n * b] = avg;
-                    j[b + n * a] = avg;
-                }
+/// Symmetrises J (column-major, N × N) when the options ask for it; zeroes its diagonal
+/// without self-couplings. An orthogonal projection onto the allowed matrices.
+fn project_matrix<T: Real>(n: usize, options: KineticOptions, j: &mut [T]) {
+    if options.symmetric {
+        let half = T::cast(0.5);
+        for a in 0..n {
+            for b in a + 1..n {
+                let avg = half * (j[a + n * b] + j[b + n * a]);
+                j[a + n * b] = avg;
+                j[b + n * a] = avg;
             }
         }
-        if !self.options.self_couplings {
-            for a in 0..n {
-                j[a + n * a] = T::zero();
-            }
+    }
+    if !options.self_couplings {
+        for a in 0..n {
+            j[a + n * a] = T::zero();
         }
     }
 }
@@ -163,34 +189,37 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
     /// Symmetrises J when the model is symmetric; zeroes its diagonal without self-couplings.
     fn project(&mut self) {
         let n = self.n;
-        let mut j = self.params.as_slice()[n..].to_vec();
-        self.project_matrix(&mut j);
-        self.params.as_mut_slice()[n..].copy_from_slice(&j);
+        project_matrix(n, self.options, &mut self.params.as_mut_slice()[n..]);
     }
 
     /// The symmetric part (G + Gᵀ)/2 of the J gradient for a symmetric model; a zero diagonal
     /// without self-couplings.
-    fn project_gradient(&self, gradient: &mut DVector<T>) {
+    fn project_gradient(&self, gradient: &mut DVector<f64>) {
         let n = self.n;
-        let mut g = gradient.as_slice()[n..].to_vec();
-        self.project_matrix(&mut g);
-        gradient.as_mut_slice()[n..].copy_from_slice(&g);
+        project_matrix(n, self.options, &mut gradient.as_mut_slice()[n..]);
     }
 
-    /// With m = ⟨s(t)⟩, v_i = 1 − ⟨s_i(t+1)⟩², g'_ij = g_Jij − g_hi m_j (the gradient in
-    /// the centred parameters) and C⁻¹ the inverse source covariance (diag 1/(1 − m_j²) if
-    /// unknown; without self-couplings, the inverse with cell i removed for row i):
-    /// d_J_i· = C⁻¹ g'_i· / v_i and d_h'_i = g_hi/v_i in the centred parameters
-    /// (h'_i = h_i + Σ_j J_ij m_j, J); mapped back, Δh_i = Δh'_i − Σ_j ΔJ_ij m_j. Each row of the
-    /// kinetic likelihood is a logistic regression on s(t) whose Hessian is close to v_i C, so
-    /// this is nearly a Newton step.
-    fn centred_direction(&self, g: &mut DVector<T>, c: &Centering) {
+    /// g'_J_ij = g_J_ij − g_h_i m_j with m = ⟨s(t)⟩ (J_ij enters h'_i = h_i + Σ_j J_ij m_j);
+    /// g'_h = g_h.
+    fn centre_gradient(&self, g: &mut DVector<f64>, c: &Centering) {
         let n = self.n;
-        let m = &c.before;
+        for j in 0..n {
+            let mj = c.before[j];
+            for i in 0..n {
+                g[n + i + n * j] -= g[i] * mj;
+            }
+        }
+    }
+
+    /// With v_i = 1 − ⟨s_i(t+1)⟩² and C⁻¹ the inverse source covariance (diag 1/(1 − m_j²) if
+    /// unknown; without self-couplings, the inverse with cell i removed for row i):
+    /// d_J_i· = g'_J_i· C⁻¹ / v_i and d_h'_i = g_h_i / v_i. Each row of the kinetic likelihood
+    /// is a logistic regression on s(t) whose curvature in the centred parameters is close
+    /// to v_i C (block-diagonal between h'_i and J_i·), so this is nearly a Newton step.
+    fn precondition(&self, g: &mut DVector<f64>, c: &Centering) {
+        let n = self.n;
         let v: Vec<f64> = c.after.iter().map(|&x| Centering::variance(x)).collect();
-        let gh: Vec<f64> = (0..n).map(|i| g[i].as_f64()).collect();
-        // Rows i, columns j: the centred coupling gradient.
-        let centred = DMatrix::from_fn(n, n, |i, j| g[n + i + n * j].as_f64() - gh[i] * m[j]);
+        let centred = DMatrix::from_fn(n, n, |i, j| g[n + i + n * j]);
         let scaled = match &c.inverse_covariance {
             Some(inv) if !self.options.self_couplings => {
                 // Row i regresses s_i(t+1) on the other cells only, so its curvature is the
@@ -209,23 +238,24 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
                 scaled
             }
             Some(inv) => centred * inv,
-            None => DMatrix::from_fn(n, n, |i, j| centred[(i, j)] / Centering::variance(m[j])),
+            None => DMatrix::from_fn(n, n, |i, j| {
+                centred[(i, j)] / Centering::variance(c.before[j])
+            }),
         };
         for i in 0..n {
-            g[i] = T::cast(gh[i] / v[i]);
+            g[i] /= v[i];
             for j in 0..n {
-                g[n + i + n * j] = T::cast(scaled[(i, j)] / v[i]);
+                g[n + i + n * j] = scaled[(i, j)] / v[i];
             }
         }
     }
 
-    fn uncentre_step(&self, step: &mut DVector<T>, c: &Centering) {
+    fn uncentre_step(&self, step: &mut DVector<f64>, c: &Centering) {
         let n = self.n;
         for j in 0..n {
-            let mj = T::cast(c.before[j]);
+            let mj = c.before[j];
             for i in 0..n {
-                let dj = step[n + i + n * j];
-                step[i] -= dj * mj;
+                step[i] -= step[n + i + n * j] * mj;
             }
         }
     }

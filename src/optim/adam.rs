@@ -44,10 +44,10 @@ pub struct AdamState<T: Real> {
     pub t: u64,
 }
 
-impl<T: Real> Optimizer<T> for Adam {
-    type State = AdamState<T>;
+impl Optimizer for Adam {
+    type State<T: Real> = AdamState<T>;
 
-    fn init(&self, dim: usize) -> AdamState<T> {
+    fn init<T: Real>(&self, dim: usize) -> AdamState<T> {
         AdamState {
             m: DVector::zeros(dim),
             v: DVector::zeros(dim),
@@ -55,7 +55,7 @@ impl<T: Real> Optimizer<T> for Adam {
         }
     }
 
-    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, s: &mut AdamState<T>) {
+    fn step<T: Real>(&self, params: &mut DVector<T>, gradient: &DVector<T>, s: &mut AdamState<T>) {
         s.t += 1;
         let (b1, b2) = (T::cast(self.beta1), T::cast(self.beta2));
         let c1 = T::cast(1.0 - self.beta1.powi(s.t as i32));

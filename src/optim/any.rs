@@ -53,10 +53,10 @@ pub enum AnyState<T: Real> {
     Adam(AdamState<T>),
 }
 
-impl<T: Real> Optimizer<T> for AnyOptimizer {
-    type State = AnyState<T>;
+impl Optimizer for AnyOptimizer {
+    type State<T: Real> = AnyState<T>;
 
-    fn init(&self, dim: usize) -> AnyState<T> {
+    fn init<T: Real>(&self, dim: usize) -> AnyState<T> {
         match self {
             AnyOptimizer::Sgd(_) => AnyState::Sgd,
             AnyOptimizer::Momentum(o) => AnyState::Momentum(o.init(dim)),
@@ -64,7 +64,12 @@ impl<T: Real> Optimizer<T> for AnyOptimizer {
         }
     }
 
-    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, state: &mut AnyState<T>) {
+    fn step<T: Real>(
+        &self,
+        params: &mut DVector<T>,
+        gradient: &DVector<T>,
+        state: &mut AnyState<T>,
+    ) {
         match (self, state) {
             (AnyOptimizer::Sgd(o), _) => o.step(params, gradient, &mut ()),
             (AnyOptimizer::Momentum(o), AnyState::Momentum(v)) => o.step(params, gradient, v),
@@ -72,8 +77,8 @@ impl<T: Real> Optimizer<T> for AnyOptimizer {
             // A state of another optimiser (only reachable by handing in a foreign state):
             // start that optimiser's state afresh rather than panic.
             (o, s) => {
-                *s = <Self as Optimizer<T>>::init(o, params.len());
-                <Self as Optimizer<T>>::step(o, params, gradient, s)
+                *s = o.init(params.len());
+                o.step(params, gradient, s)
             }
         }
     }
@@ -88,9 +93,9 @@ impl<T: Real> Optimizer<T> for AnyOptimizer {
 
     fn check(&self) -> crate::Result<()> {
         match self {
-            AnyOptimizer::Sgd(o) => <Sgd as Optimizer<T>>::check(o),
-            AnyOptimizer::Momentum(o) => <Momentum as Optimizer<T>>::check(o),
-            AnyOptimizer::Adam(o) => <Adam as Optimizer<T>>::check(o),
+            AnyOptimizer::Sgd(o) => o.check(),
+            AnyOptimizer::Momentum(o) => o.check(),
+            AnyOptimizer::Adam(o) => o.check(),
         }
     }
 }

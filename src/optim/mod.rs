@@ -17,15 +17,37 @@ pub use sgd::Sgd;
 
 /// A gradient-ascent rule θ ← θ + Δ(g, state). The state is explicit (and serialisable), so
 /// a checkpoint is parameters + optimiser state + sampler state.
-pub trait Optimizer<T: Real>: Send + Sync {
-    /// What the rule carries between steps (velocity, moment estimates, step count).
-    type State: Clone + Send + Serialize + DeserializeOwned;
+///
+/// ```
+/// use spinfer::prelude::*;
+/// use spinfer::nalgebra::DVector;
+///
+/// // Ascend −(x − 1)²: the gradient is −2 (x − 1).
+/// let adam = Adam::with_lr(0.1);
+/// adam.check().unwrap();
+/// let mut x = DVector::from_vec(vec![0.0f64]);
+/// let mut state = adam.init(1);
+/// for _ in 0..500 {
+///     let g = x.map(|v| -2.0 * (v - 1.0));
+///     adam.step(&mut x, &g, &mut state);
+/// }
+/// assert!((x[0] - 1.0).abs() < 1e-3);
+/// ```
+pub trait Optimizer: Send + Sync {
+    /// What the rule carries between steps (velocity, moment estimates, step count), for
+    /// parameters of scalar type `T`.
+    type State<T: Real>: Clone + Send + Sync + Serialize + DeserializeOwned;
 
     /// The state before the first step, for `dim` parameters.
-    fn init(&self, dim: usize) -> Self::State;
+    fn init<T: Real>(&self, dim: usize) -> Self::State<T>;
 
     /// One ascent step along `gradient` (the gradient of the log-likelihood).
-    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, state: &mut Self::State);
+    fn step<T: Real>(
+        &self,
+        params: &mut DVector<T>,
+        gradient: &DVector<T>,
+        state: &mut Self::State<T>,
+    );
 
     /// Validates the settings (learning rate > 0, ...).
     fn check(&self) -> crate::Result<()>;
@@ -58,11 +80,11 @@ pub(crate) mod tests {
 
     /// Ascends −½ (x − a)ᵀ A (x − a) for an ill-conditioned positive-definite A and returns
     /// the final distance to the maximiser a.
-    pub fn distance_after_ascent<O: Optimizer<f64>>(opt: &O, iters: usize) -> f64 {
+    pub fn distance_after_ascent<O: Optimizer>(opt: &O, iters: usize) -> f64 {
         let a = DVector::from_vec(vec![1.0, -2.0, 0.5]);
         let m = DMatrix::from_row_slice(3, 3, &[3.0, 0.5, 0.0, 0.5, 1.0, 0.2, 0.0, 0.2, 0.3]);
         let mut x = DVector::zeros(3);
-        let mut state = opt.init(3);
+        let mut state = opt.init::<f64>(3);
         for _ in 0..iters {
             let g = -(&m * (&x - &a));
             opt.step(&mut x, &g, &mut state);
@@ -80,9 +102,9 @@ pub(crate) mod tests {
     #[test]
     fn bad_learning_rates_and_betas_are_invalid_settings() {
         use crate::Error;
-        let e = <Sgd as Optimizer<f64>>::check(&Sgd { lr: 0.0 }).unwrap_err();
+        let e = Sgd { lr: 0.0 }.check().unwrap_err();
         assert!(matches!(e, Error::InvalidSetting { name: "lr", .. }));
-        let e = <Momentum as Optimizer<f64>>::check(&Momentum { lr: 0.1, beta: 1.0 }).unwrap_err();
+        let e = Momentum { lr: 0.1, beta: 1.0 }.check().unwrap_err();
         assert!(matches!(
             e,
             Error::InvalidSetting {
@@ -94,7 +116,7 @@ pub(crate) mod tests {
             beta2: -0.1,
             ..Adam::with_lr(0.1)
         };
-        let e = <Adam as Optimizer<f64>>::check(&bad).unwrap_err();
+        let e = bad.check().unwrap_err();
         assert!(matches!(e, Error::InvalidSetting { name: "beta2", .. }));
     }
 }

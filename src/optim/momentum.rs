@@ -15,15 +15,20 @@ pub struct Momentum {
     pub beta: f64,
 }
 
-impl<T: Real> Optimizer<T> for Momentum {
+impl Optimizer for Momentum {
     /// The velocity v.
-    type State = DVector<T>;
+    type State<T: Real> = DVector<T>;
 
-    fn init(&self, dim: usize) -> DVector<T> {
+    fn init<T: Real>(&self, dim: usize) -> DVector<T> {
         DVector::zeros(dim)
     }
 
-    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, velocity: &mut DVector<T>) {
+    fn step<T: Real>(
+        &self,
+        params: &mut DVector<T>,
+        gradient: &DVector<T>,
+        velocity: &mut DVector<T>,
+    ) {
         velocity.axpy(T::one(), gradient, T::cast(self.beta));
         params.axpy(T::cast(self.lr), velocity, T::one());
     }

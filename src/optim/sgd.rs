@@ -13,12 +13,12 @@ pub struct Sgd {
     pub lr: f64,
 }
 
-impl<T: Real> Optimizer<T> for Sgd {
-    type State = ();
+impl Optimizer for Sgd {
+    type State<T: Real> = ();
 
-    fn init(&self, _dim: usize) {}
+    fn init<T: Real>(&self, _dim: usize) {}
 
-    fn step(&self, params: &mut DVector<T>, gradient: &DVector<T>, _state: &mut ()) {
+    fn step<T: Real>(&self, params: &mut DVector<T>, gradient: &DVector<T>, _state: &mut ()) {
         params.axpy(T::cast(self.lr), gradient, T::one());
     }
 

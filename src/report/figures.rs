@@ -65,29 +65,61 @@ pub fn inferred_vs_true(
             x_label: "true parameter".into(),
             y_label: "inferred parameter".into(),
             series,
+            integer_x: false,
         },
     )
 }
 
-/// Learning curves of several runs: the log-likelihood per observation when every run knows
-/// it (exact samplers, kinetic models), otherwise log10 of max |gradient|.
-pub fn learning_curves(path: &Path, title: &str, runs: &[(String, &History)]) -> Result<()> {
+/// Which optimum a learning curve measures its distance to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gap {
+    /// Each run's own best value (runs of different objectives).
+    OwnBest,
+    /// The best value over all runs (runs of one objective).
+    SharedBest,
+}
+
+/// Learning curves of several runs, drawn to show the approach to the optimum: when every
+/// run knows its objective exactly, log10 of the gap between the best value and the value
+/// at each iteration (points at the best itself are left out); otherwise log10 of
+/// max |gradient|. Iteration ticks are integers.
+pub fn learning_curves(
+    path: &Path,
+    title: &str,
+    runs: &[(String, &History)],
+    gap: Gap,
+) -> Result<()> {
     let exact = runs
         .iter()
-        .all(|(_, h)| h.records.iter().all(|r| r.log_likelihood.is_some()));
+        .all(|(_, h)| h.records.iter().all(|r| r.objective.is_some()));
+    let best_of = |h: &History| {
+        h.records
+            .iter()
+            .filter_map(|r| r.objective)
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let shared = runs
+        .iter()
+        .map(|(_, h)| best_of(h))
+        .fold(f64::NEG_INFINITY, f64::max);
     let series = runs
         .iter()
         .map(|(label, h)| {
+            let best = match gap {
+                Gap::OwnBest => best_of(h),
+                Gap::SharedBest => shared,
+            };
             let points = h
                 .records
                 .iter()
-                .map(|r| {
+                .filter_map(|r| {
                     let y = if exact {
-                        r.log_likelihood.unwrap_or(f64::NAN)
+                        let d = best - r.objective.unwrap_or(f64::NAN);
+                        (d > 0.0).then(|| d.log10())?
                     } else {
                         r.max_abs_gradient().log10()
                     };
-                    (r.iteration as f64, y)
+                    Some((r.iteration as f64, y))
                 })
                 .collect();
             Series::new(label.clone(), points)
@@ -99,11 +131,12 @@ pub fn learning_curves(path: &Path, title: &str, runs: &[(String, &History)]) ->
             title: title.into(),
             x_label: "iteration".into(),
             y_label: if exact {
-                "log-likelihood per observation (nats)".into()
+                "log10 (best − objective per observation)".into()
             } else {
                 "log10 max |gradient|".into()
             },
             series,
+            integer_x: true,
         },
     )
 }

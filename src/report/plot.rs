@@ -43,6 +43,8 @@ pub struct Figure {
     pub y_label: String,
     /// The data.
     pub series: Vec<Series>,
+    /// Ticks of the horizontal axis at integers only (iterations).
+    pub integer_x: bool,
 }
 
 /// Most points drawn per series: a scatter of 10^5 triplets is drawn from an even
@@ -88,6 +90,38 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// Labels of ticks spaced about `step` apart: as many decimals as the step needs, and never
+/// "-0" (a tick at zero that rounding left slightly negative).
+fn tick_label(v: f64, step: f64) -> String {
+    // A tick that is zero but for rounding is zero.
+    let v = if v.abs() < 1e-9 * step.abs() { 0.0 } else { v };
+    let decimals = if step > 0.0 && step < 1.0 {
+        (-step.log10()).ceil() as usize
+    } else {
+        0
+    };
+    let text = if v.abs() >= 1e5 || (step > 0.0 && step < 1e-4 && v != 0.0) {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.decimals$}")
+    };
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}
+
+/// Number of ticks on an axis over `range`: ten, or one per integer for a short integer
+/// axis.
+fn tick_count(range: (f64, f64), integer: bool) -> usize {
+    let span = range.1 - range.0;
+    if integer {
+        (span.floor() as usize + 1).clamp(2, 10)
+    } else {
+        10
+    }
+}
+
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io {
         path: path.to_path_buf(),
@@ -125,10 +159,24 @@ fn framed(
             .y_label_area_size(y_label_area)
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(|e| plot_error(path, e))?;
+        let (nx, ny) = (tick_count(x, fig.integer_x), tick_count(y, false));
+        let (sx, sy) = ((x.1 - x.0) / nx as f64, (y.1 - y.0) / ny as f64);
+        let x_format = |v: &f64| {
+            if fig.integer_x {
+                tick_label(v.round(), 1.0)
+            } else {
+                tick_label(*v, sx)
+            }
+        };
+        let y_format = |v: &f64| tick_label(*v, sy);
         chart
             .configure_mesh()
             .x_desc(&fig.x_label)
             .y_desc(&fig.y_label)
+            .x_labels(nx)
+            .y_labels(ny)
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format)
             .max_light_lines(0)
             .draw()
             .map_err(|e| plot_error(path, e))?;
@@ -195,6 +243,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tick_labels_never_read_minus_zero_and_fit_the_step() {
+        assert_eq!(tick_label(-0.0, 0.1), "0.0");
+        assert_eq!(tick_label(-1e-17, 0.5), "0.0");
+        assert_eq!(tick_label(-0.004, 0.1), "0.0");
+        assert_eq!(tick_label(-23.5, 0.5), "-23.5");
+        assert_eq!(tick_label(12.0, 2.0), "12");
+        assert_eq!(tick_count((0.0, 3.0), true), 4);
+    }
+
+    #[test]
     fn figures_are_svg_with_labels_and_legends() {
         let dir = tempfile::tempdir().unwrap();
         let fig = Figure {
@@ -205,6 +263,7 @@ mod tests {
                 Series::paired("means", &[0.1, 0.2], &[0.1, 0.25]),
                 Series::new("pairs", vec![(0.3, 0.31), (f64::NAN, 1.0)]),
             ],
+            integer_x: false,
         };
         let p = dir.path().join("s.svg");
         scatter_with_diagonal(&p, &fig).unwrap();

@@ -3,14 +3,16 @@
 
 use std::marker::PhantomData;
 
+use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{ModelAverages, Sampler};
+use super::{ChainDiagnostics, ModelAverages, Sampler};
 use crate::{
-    model::FlipEnergy,
+    kernels::fastmath::tanh_half_into,
+    model::{flip, FlipEnergy},
     raster::{Raster, Spin},
     Error, Real, Result, Statistics,
 };
@@ -25,6 +27,7 @@ pub trait UpdateRule: Copy + Default + Send + Sync + 'static {
 
 /// Settings of a set of chains.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct McmcSettings {
     /// Samples per call, over all chains.
     pub samples: usize,
@@ -38,6 +41,11 @@ pub struct McmcSettings {
     pub persistent: bool,
     /// Seed of the chains' generators.
     pub seed: u64,
+    /// Estimate the averages from the conditional means c_i = E[s_i | s_∖i] of every
+    /// recorded sample instead of the spins themselves, where the statistics support it
+    /// ([`Statistics::average_conditional`]): unbiased, with a smaller variance.
+    #[serde(default)]
+    pub rao_blackwell: bool,
 }
 
 impl Default for McmcSettings {
@@ -49,23 +57,73 @@ impl Default for McmcSettings {
             sweeps: 1,
             persistent: true,
             seed: 1,
+            rao_blackwell: false,
         }
     }
 }
 
 impl McmcSettings {
+    /// Largest number of samples per call: 2^30 samples of even one spin take 128 MB of bits.
+    pub const MAX_SAMPLES: usize = 1 << 30;
+
     /// Validates the settings.
     pub fn check(&self) -> Result<()> {
-        if self.samples == 0 {
-            return Err(Error::setting("samples", self.samples, ">= 1"));
+        if self.samples == 0 || self.samples > Self::MAX_SAMPLES {
+            return Err(Error::setting(
+                "samples",
+                self.samples,
+                format!("between 1 and {}", Self::MAX_SAMPLES),
+            ));
         }
-        if self.chains == 0 {
-            return Err(Error::setting("chains", self.chains, ">= 1"));
+        if self.chains == 0 || self.chains > 4096 {
+            return Err(Error::setting("chains", self.chains, "between 1 and 4096"));
         }
         if self.sweeps == 0 {
             return Err(Error::setting("sweeps", self.sweeps, ">= 1"));
         }
         Ok(())
+    }
+
+    /// These settings with `samples` samples per call.
+    pub fn with_samples(mut self, samples: usize) -> Self {
+        self.samples = samples;
+        self
+    }
+
+    /// These settings with `chains` independent chains.
+    pub fn with_chains(mut self, chains: usize) -> Self {
+        self.chains = chains;
+        self
+    }
+
+    /// These settings with `burn_in` sweeps before the first sample.
+    pub fn with_burn_in(mut self, burn_in: usize) -> Self {
+        self.burn_in = burn_in;
+        self
+    }
+
+    /// These settings with `sweeps` sweeps between samples.
+    pub fn with_sweeps(mut self, sweeps: usize) -> Self {
+        self.sweeps = sweeps;
+        self
+    }
+
+    /// These settings with persistent (or restarted) chains.
+    pub fn with_persistent(mut self, persistent: bool) -> Self {
+        self.persistent = persistent;
+        self
+    }
+
+    /// These settings with seed `seed`.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// These settings with (or without) the Rao–Blackwellised estimator.
+    pub fn with_rao_blackwell(mut self, on: bool) -> Self {
+        self.rao_blackwell = on;
+        self
     }
 }
 
@@ -78,6 +136,13 @@ pub struct Chain {
     pub rng: Xoshiro256PlusPlus,
     /// Whether the burn-in has been done for the current run.
     pub burned_in: bool,
+}
+
+/// What one chain returns from a call: its samples and, for the Rao–Blackwellised estimator,
+/// the conditional mean of every spin in every sample.
+struct ChainRun {
+    samples: Raster,
+    conditional: Option<DMatrix<f32>>,
 }
 
 impl Chain {
@@ -99,7 +164,7 @@ impl Chain {
         model: &M,
         samples: usize,
         settings: &McmcSettings,
-    ) -> Raster {
+    ) -> ChainRun {
         let n = model.n_spins();
         if self.spins.len() != n || !settings.persistent {
             self.randomize(n);
@@ -116,6 +181,10 @@ impl Chain {
             self.burned_in = true;
         }
         let mut out = Raster::zeros(n, samples);
+        let mut conditional = settings
+            .rao_blackwell
+            .then(|| DMatrix::<f32>::zeros(n, samples));
+        let mut deltas = vec![0.0f64; if settings.rao_blackwell { n } else { 0 }];
         for t in 0..samples {
             sweeps::<T, M, U>(
                 model,
@@ -125,8 +194,18 @@ impl Chain {
                 settings.sweeps,
             );
             out.set_column(t, &self.spins);
+            if let Some(c) = &mut conditional {
+                // E[s_i | s_∖i] = tanh((E(s_i = −1) − E(s_i = +1)) / 2) = tanh(s_i ΔE_i / 2).
+                for (i, d) in deltas.iter_mut().enumerate() {
+                    *d = self.spins[i] as f64 * model.flip_delta(&self.spins, &local, i).as_f64();
+                }
+                tanh_half_into(&deltas, c.column_mut(t).as_mut_slice());
+            }
         }
-        out
+        ChainRun {
+            samples: out,
+            conditional,
+        }
     }
 }
 
@@ -153,11 +232,21 @@ fn sweeps<T: Real, M: FlipEnergy<T>, U: UpdateRule>(
         for i in 0..spins.len() {
             let delta = model.flip_delta(spins, local, i);
             if U::accept(delta, &mut gen) {
-                model.flip(spins, local, i);
+                flip(model, spins, local, i);
             }
         }
     }
     *rng = gen;
+}
+
+/// The state of a set of chains that a checkpoint keeps: every chain's configuration and
+/// generator, and the samples drawn per call (which a solver may have raised).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainsState {
+    /// The chains, in order.
+    pub chains: Vec<Chain>,
+    /// Samples per call.
+    pub samples: usize,
 }
 
 /// A set of independent single-spin-flip chains with update rule `U`.
@@ -165,6 +254,15 @@ fn sweeps<T: Real, M: FlipEnergy<T>, U: UpdateRule>(
 /// Chain c draws from its own xoshiro256++ stream (the seed's stream jumped c times), and
 /// chain outputs are concatenated in chain order, so a seed gives the same samples whatever
 /// the number of threads.
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// let model = Ising::<f64>::zeros(4);
+/// let mut chains = Metropolis::new(McmcSettings::default().with_samples(1000)).unwrap();
+/// let samples = chains.sample(&model);
+/// assert_eq!((samples.n_spins(), samples.n_samples()), (4, 1000));
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mcmc<U: UpdateRule> {
     settings: McmcSettings,
@@ -207,23 +305,10 @@ impl<U: UpdateRule> Mcmc<U> {
         &self.chains
     }
 
-    /// Replaces the chains (resuming from a checkpoint).
-    pub fn set_chains(&mut self, chains: Vec<Chain>) -> Result<()> {
-        if chains.len() != self.settings.chains {
-            return Err(Error::Shape(format!(
-                "checkpoint has {} chains, settings ask for {}",
-                chains.len(),
-                self.settings.chains
-            )));
-        }
-        self.chains = chains;
-        Ok(())
-    }
-
     /// Starts chain c from sample ⌊c M / C⌋ of `data` (then burns in as usual), instead of a
     /// uniformly random configuration, as persistent contrastive divergence does. Beware: a
     /// bistable model can then look right from chains that never leave the data's
-    /// metastable state (see [`crate::fit::IsingFitSettings::chains_from_data`]).
+    /// metastable state.
     pub fn start_from(&mut self, data: &Raster) {
         let (m, c) = (data.n_samples(), self.chains.len());
         if m == 0 {
@@ -235,19 +320,29 @@ impl<U: UpdateRule> Mcmc<U> {
         }
     }
 
+    /// Samples of chain k among `total`: the split is even, the first chains taking one more.
+    fn share(&self, k: usize, total: usize) -> usize {
+        let c = self.chains.len();
+        total / c + usize::from(k < total % c)
+    }
+
+    fn run_all<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Vec<ChainRun> {
+        let total = self.settings.samples;
+        let shares: Vec<usize> = (0..self.chains.len())
+            .map(|k| self.share(k, total))
+            .collect();
+        let settings = &self.settings;
+        self.chains
+            .par_iter_mut()
+            .zip(shares)
+            .map(|(chain, m)| chain.run::<T, M, U>(model, m, settings))
+            .collect()
+    }
+
     /// Draws `settings.samples` samples from the model, split evenly over the chains.
     pub fn sample<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Raster {
-        let (total, c) = (self.settings.samples, self.chains.len());
-        let settings = &self.settings;
-        let parts: Vec<Raster> = self
-            .chains
-            .par_iter_mut()
-            .enumerate()
-            .map(|(k, chain)| {
-                let m = total / c + usize::from(k < total % c);
-                chain.run::<T, M, U>(model, m, settings)
-            })
-            .collect();
+        let runs = self.run_all(model);
+        let parts: Vec<Raster> = runs.into_iter().map(|r| r.samples).collect();
         Raster::concat(&parts).expect("all chains have the model's size")
     }
 
@@ -257,30 +352,113 @@ impl<U: UpdateRule> Mcmc<U> {
     }
 }
 
+/// The weighted mean of the chains' own averages and its standard error, the spread of the
+/// chain averages over √(chains) (independent chains, so no autocorrelation enters).
+fn pool(averages: &[DVector<f64>], weights: &[f64]) -> (DVector<f64>, Option<DVector<f64>>) {
+    let total: f64 = weights.iter().sum();
+    let dim = averages.first().map_or(0, |a| a.len());
+    let mut mean = DVector::zeros(dim);
+    for (a, &w) in averages.iter().zip(weights) {
+        mean.axpy(w / total, a, 1.0);
+    }
+    let c = averages.len();
+    if c < 2 {
+        return (mean, None);
+    }
+    let mut var = DVector::zeros(dim);
+    for a in averages {
+        var.zip_apply(&(a - &mean), |v, d| *v += d * d);
+    }
+    let scale = 1.0 / ((c - 1) as f64 * c as f64);
+    (mean, Some(var.map(|v: f64| (v * scale).sqrt())))
+}
+
 impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for Mcmc<U> {
-    fn averages<S: Statistics<T>>(&mut self, model: &M, stats: &S) -> Result<ModelAverages<T>> {
-        let samples = self.sample(model);
-        let averages = ModelAverages {
-            stats: stats.average(&samples),
+    type State = ChainsState;
+
+    /// Each chain's samples are averaged on their own (in parallel), then pooled: the spread
+    /// of the chain averages gives the standard errors.
+    fn averages(&mut self, model: &M, stats: &dyn Statistics) -> Result<ModelAverages> {
+        let runs = self.run_all(model);
+        let per_chain: Vec<DVector<f64>> = runs
+            .par_iter()
+            .map(|run| {
+                run.conditional
+                    .as_ref()
+                    .and_then(|c| stats.average_conditional(&run.samples, c))
+                    .unwrap_or_else(|| stats.average(&run.samples))
+            })
+            .collect();
+        let weights: Vec<f64> = runs.iter().map(|r| r.samples.n_samples() as f64).collect();
+        let (stats, std_error) = pool(&per_chain, &weights);
+        let parts: Vec<Raster> = runs.into_iter().map(|r| r.samples).collect();
+        self.last = Some(Raster::concat(&parts)?);
+        Ok(ModelAverages {
+            stats,
             log_partition: None,
-        };
-        self.last = Some(samples);
-        Ok(averages)
+            std_error,
+        })
     }
 
-    fn save(&self) -> serde_json::Value {
-        serde_json::to_value(&self.chains).unwrap_or_default()
+    fn is_exact(&self) -> bool {
+        false
     }
 
-    fn diagnostics(&self) -> Option<super::ChainDiagnostics> {
+    fn state(&self) -> ChainsState {
+        ChainsState {
+            chains: self.chains.clone(),
+            samples: self.settings.samples,
+        }
+    }
+
+    /// Refuses a state with another number of chains, or a generator whose state is all
+    /// zeros (xoshiro would then produce zeros forever: such a state never comes from a
+    /// seed, only from a damaged file).
+    fn restore(&mut self, state: ChainsState) -> Result<()> {
+        if state.chains.len() != self.settings.chains {
+            return Err(Error::Shape(format!(
+                "the saved state has {} chains, the settings ask for {}",
+                state.chains.len(),
+                self.settings.chains
+            )));
+        }
+        for (k, chain) in state.chains.iter().enumerate() {
+            let mut probe = chain.rng.clone();
+            if (0..4).all(|_| probe.next_u64() == 0) {
+                return Err(Error::Shape(format!(
+                    "the saved generator of chain {k} is all zeros"
+                )));
+            }
+            if chain.spins.iter().any(|&s| s != 1 && s != -1) {
+                return Err(Error::Shape(format!(
+                    "the saved configuration of chain {k} holds a spin other than ±1"
+                )));
+            }
+        }
+        self.chains = state.chains;
+        self.set_samples_checked(state.samples)
+    }
+
+    fn diagnostics(&self) -> Option<ChainDiagnostics> {
         self.last
             .as_ref()
-            .and_then(|s| super::ChainDiagnostics::of(s, self.chains.len()))
+            .and_then(|s| ChainDiagnostics::of(s, self.chains.len()))
     }
 
-    fn load(&mut self, state: &serde_json::Value) -> Result<()> {
-        let chains: Vec<Chain> = serde_json::from_value(state.clone())
-            .map_err(|e| Error::Shape(format!("checkpoint chains are unreadable: {e}")))?;
-        self.set_chains(chains)
+    fn samples(&self) -> Option<usize> {
+        Some(self.settings.samples)
+    }
+
+    fn set_samples(&mut self, samples: usize) -> Result<()> {
+        self.set_samples_checked(samples)
+    }
+}
+
+impl<U: UpdateRule> Mcmc<U> {
+    fn set_samples_checked(&mut self, samples: usize) -> Result<()> {
+        let settings = self.settings.clone().with_samples(samples);
+        settings.check()?;
+        self.settings = settings;
+        Ok(())
     }
 }

@@ -99,7 +99,7 @@ impl ChainDiagnostics {
             format!(
                 "the Monte Carlo chains may not be equilibrated: R̂ = {:.3} across {} chains \
                  (should be ≤ {}), autocorrelation time {:.1} samples for {} samples per chain \
-                 (fewer than {} effective); use more sweeps between samples (--sweeps) or a \
+                 (fewer than {} effective); use more sweeps between samples or a \
                  longer burn-in",
                 self.r_hat,
                 self.chains,

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::{ModelAverages, Sampler};
 use crate::{
-    model::FlipEnergy,
+    model::{flip, FlipEnergy},
     raster::{Raster, Spin},
     Error, Real, Result, Statistics,
 };
@@ -56,7 +56,7 @@ impl ExactDistribution {
         for k in 1..states {
             let i = k.trailing_zeros() as usize;
             energy += model.flip_delta(&s, &local, i);
-            model.flip(&mut s, &mut local, i);
+            flip(model, &mut s, &mut local, i);
             if k % REFRESH == 0 {
                 local = model.local(&s);
                 energy = model.energy(&s);
@@ -113,7 +113,7 @@ impl ExactDistribution {
     }
 
     /// Σ_s P(s) φ(s), in parallel over fixed blocks of configurations (deterministic).
-    pub fn average<T: Real, S: Statistics<T>>(&self, stats: &S) -> DVector<T> {
+    pub fn average(&self, stats: &dyn Statistics) -> DVector<f64> {
         let dim = stats.dim();
         let block = 4096.min(self.log_probs.len());
         let partial: Vec<Vec<f64>> = self
@@ -136,7 +136,7 @@ impl ExactDistribution {
                 *t += v;
             }
         }
-        DVector::from_iterator(dim, total.into_iter().map(T::cast))
+        DVector::from_vec(total)
     }
 
     /// `m` independent exact samples (inverse transform on the cumulative distribution).
@@ -161,17 +161,45 @@ impl ExactDistribution {
     }
 }
 
-/// A [`Sampler`] that returns exact model averages and log Z by enumeration.
+/// A [`Sampler`] that returns exact model averages and log Z by enumeration (N ≤ 20).
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// let mut model = Ising::<f64>::zeros(2);
+/// model.params_mut()[0] = 0.5; // h_1
+/// model.project();
+/// let averages = ExactSampler.averages(&model, &PairStatistics::new(2)).unwrap();
+/// assert!((averages.stats[0] - 0.5f64.tanh()).abs() < 1e-12);
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ExactSampler;
 
 impl<T: Real, M: FlipEnergy<T>> Sampler<T, M> for ExactSampler {
-    fn averages<S: Statistics<T>>(&mut self, model: &M, stats: &S) -> Result<ModelAverages<T>> {
+    type State = ();
+
+    /// In debug builds the model is first checked against its statistics
+    /// ([`crate::testing::check_model`]): the exact log-likelihood is only right when
+    /// E(s) = −θ·φ(s).
+    fn averages(&mut self, model: &M, stats: &dyn Statistics) -> Result<ModelAverages> {
+        #[cfg(debug_assertions)]
+        crate::testing::check_model(model, stats, 0)?;
         let dist = ExactDistribution::new(model)?;
         Ok(ModelAverages {
             stats: dist.average(stats),
             log_partition: Some(dist.log_z()),
+            std_error: None,
         })
+    }
+
+    fn is_exact(&self) -> bool {
+        true
+    }
+
+    fn state(&self) {}
+
+    fn restore(&mut self, _state: ()) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -216,7 +244,7 @@ mod tests {
         use crate::model::Energy;
         model.project();
         let dist = ExactDistribution::new(&model).unwrap();
-        let avg: DVector<f64> = dist.average(&PairStatistics::new(3));
+        let avg = dist.average(&PairStatistics::new(3));
         approx::assert_relative_eq!(avg[0], 0.4f64.tanh(), epsilon = 1e-12);
         approx::assert_abs_diff_eq!(avg[1], 0.0, epsilon = 1e-12);
     }

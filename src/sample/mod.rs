@@ -2,24 +2,28 @@
 //! the kinetic model) exact conditional expectations on the data.
 
 pub mod ais;
+pub mod any;
 pub mod chains;
 pub mod conditional;
 pub mod diagnostics;
 pub mod exact;
-pub mod fastmath;
+pub mod fresh;
 pub mod gibbs;
 pub mod glauber;
 pub mod metropolis;
 
 use nalgebra::DVector;
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{model::Energy, Real, Result, Statistics};
 
 pub use ais::{log_partition, AisSettings, LogZ};
-pub use chains::{Chain, Mcmc, McmcSettings, UpdateRule};
-pub use conditional::{ConditionalExpectation, TransitionData};
+pub use any::{AnySampler, AnySamplerState, SamplerKind};
+pub use chains::{Chain, ChainsState, Mcmc, McmcSettings, UpdateRule};
+pub use conditional::ConditionalExpectation;
 pub use diagnostics::ChainDiagnostics;
 pub use exact::{ExactDistribution, ExactSampler, MAX_EXACT_SPINS};
+pub use fresh::FreshSamples;
 pub use gibbs::HeatBath;
 pub use glauber::simulate;
 pub use metropolis::MetropolisRule;
@@ -31,35 +35,63 @@ pub type Gibbs = Mcmc<HeatBath>;
 
 /// The model side of one gradient evaluation.
 #[derive(Clone, Debug)]
-pub struct ModelAverages<T: Real> {
+pub struct ModelAverages {
     /// ⟨φ⟩ under the model at the current parameters.
-    pub stats: DVector<T>,
+    pub stats: DVector<f64>,
     /// The log-partition A(θ) when the sampler knows it exactly (enumeration, kinetic model);
     /// then the log-likelihood per observation is θ · φ̄_data − A(θ).
     pub log_partition: Option<f64>,
+    /// The standard error of each entry of `stats` (Monte Carlo samplers: the spread of the
+    /// independent chains' own averages, divided by √chains); `None` when exact.
+    pub std_error: Option<DVector<f64>>,
 }
 
 /// Produces ⟨φ⟩_θ for a model of type `M`.
 ///
 /// Implementations keep whatever persists between learning iterations (Monte Carlo chains
-/// and their generators), so the same value can be called once per iteration.
+/// and their generators) in a typed [`Sampler::State`], so that a checkpoint restores them
+/// exactly.
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// let model = Ising::<f64>::zeros(3);
+/// let mut exact = ExactSampler;
+/// let averages = exact.averages(&model, &PairStatistics::new(3)).unwrap();
+/// // Independent unbiased spins: every mean and pair moment is 0, log Z = 3 log 2.
+/// assert!(averages.stats.iter().all(|v| v.abs() < 1e-12));
+/// assert!((averages.log_partition.unwrap() - 3.0 * 2f64.ln()).abs() < 1e-12);
+/// ```
 pub trait Sampler<T: Real, M: Energy<T>>: Send {
-    /// Model averages of the statistics `stats` at the model's current parameters.
-    fn averages<S: Statistics<T>>(&mut self, model: &M, stats: &S) -> Result<ModelAverages<T>>;
+    /// What carries over between calls (chains and generators); `()` for none.
+    type State: Clone + Send + Serialize + DeserializeOwned;
 
-    /// The state that carries over between calls (chains and generators), for checkpoints.
-    /// Stateless samplers keep the default (null).
-    fn save(&self) -> serde_json::Value {
-        serde_json::Value::Null
-    }
+    /// Model averages of the statistics `stats` at the model's current parameters.
+    fn averages(&mut self, model: &M, stats: &dyn Statistics) -> Result<ModelAverages>;
+
+    /// Whether the averages (and the log-partition) are exact rather than Monte Carlo
+    /// estimates: exact objectives are solved by quasi-Newton, noisy ones by stochastic
+    /// steps.
+    fn is_exact(&self) -> bool;
+
+    /// The state to save in a checkpoint.
+    fn state(&self) -> Self::State;
+
+    /// Restores a state written by [`Sampler::state`].
+    fn restore(&mut self, state: Self::State) -> Result<()>;
 
     /// Equilibration diagnostics of the last call's samples (Monte Carlo samplers).
     fn diagnostics(&self) -> Option<ChainDiagnostics> {
         None
     }
 
-    /// Restores a state written by [`Sampler::save`].
-    fn load(&mut self, _state: &serde_json::Value) -> Result<()> {
+    /// Samples drawn per call, for Monte Carlo samplers.
+    fn samples(&self) -> Option<usize> {
+        None
+    }
+
+    /// Changes the samples drawn per call (Monte Carlo samplers; others ignore it).
+    fn set_samples(&mut self, _samples: usize) -> Result<()> {
         Ok(())
     }
 }

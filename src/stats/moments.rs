@@ -3,12 +3,8 @@
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 
-use super::Statistics;
-use crate::{
-    model::{n_pairs, pair_index},
-    raster::{Raster, Spin},
-    Real,
-};
+use super::{n_pairs, pair_index, Statistics};
+use crate::raster::{Raster, Spin};
 
 /// Number of positions where two bit rows differ.
 #[inline]
@@ -83,7 +79,7 @@ impl PairStatistics {
     }
 }
 
-impl<T: Real> Statistics<T> for PairStatistics {
+impl Statistics for PairStatistics {
     /// C_ij = φ_ij − φ_i φ_j over the pairs i < j, in [`pair_index`] order.
     fn connected(&self, averages: &[f64]) -> Option<Vec<f64>> {
         let n = self.n;
@@ -113,18 +109,103 @@ impl<T: Real> Statistics<T> for PairStatistics {
         }
     }
 
-    fn average(&self, samples: &Raster) -> DVector<T> {
+    fn average(&self, samples: &Raster) -> DVector<f64> {
         let moments = Moments::of(samples);
         let n = self.n;
-        let mut out = DVector::zeros(<Self as Statistics<T>>::dim(self));
+        let mut out = DVector::zeros(self.dim());
         for i in 0..n {
-            out[i] = T::cast(moments.means[i]);
+            out[i] = moments.means[i];
             for j in i + 1..n {
-                out[n + pair_index(n, i, j)] = T::cast(moments.pairs[(i, j)]);
+                out[n + pair_index(n, i, j)] = moments.pairs[(i, j)];
             }
         }
         out
     }
+
+    /// ⟨c_i⟩ and ½ ⟨c_i s_j + s_i c_j⟩ from one matrix product S Cᵀ over the samples,
+    /// computed in blocks of samples (f32 products, f64 sums across blocks).
+    fn average_conditional(
+        &self,
+        samples: &Raster,
+        conditional: &DMatrix<f32>,
+    ) -> Option<DVector<f64>> {
+        let (n, m) = (self.n, samples.n_samples());
+        if conditional.nrows() != n || conditional.ncols() != m || samples.n_spins() != n {
+            return None;
+        }
+        let product = spin_conditional_product(samples, conditional);
+        let mut out = DVector::zeros(self.dim());
+        let mf = m.max(1) as f64;
+        for i in 0..n {
+            out[i] = conditional.row(i).iter().map(|&c| c as f64).sum::<f64>() / mf;
+            for j in i + 1..n {
+                out[n + pair_index(n, i, j)] = 0.5 * (product[(i, j)] + product[(j, i)]) / mf;
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Samples per block of the spin–conditional product: an N × 256 block of each side.
+const PRODUCT_BLOCK: usize = 256;
+
+/// P = Σ_t s(t) c(t)ᵀ (N × N), P_ij = Σ_t s_i(t) c_j(t): per block of samples one f32
+/// matrix product of the ±1 spins with the conditional means (matrixmultiply's kernel,
+/// transposes by strides), the blocks summed in f64 in order, so the result does not
+/// depend on the number of threads.
+fn spin_conditional_product(samples: &Raster, conditional: &DMatrix<f32>) -> DMatrix<f64> {
+    let (n, m) = (samples.n_spins(), samples.n_samples());
+    let blocks: Vec<Vec<f32>> = (0..m.div_ceil(PRODUCT_BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let (start, end) = (b * PRODUCT_BLOCK, ((b + 1) * PRODUCT_BLOCK).min(m));
+            let len = end - start;
+            // The block's spins, sample-major: spin i's values at i·len..(i + 1)·len.
+            let mut spins = vec![0.0f32; n * len];
+            for i in 0..n {
+                let row = samples.row(i);
+                for (t, v) in spins[i * len..(i + 1) * len].iter_mut().enumerate() {
+                    let bit = start + t;
+                    *v = if (row[bit >> 6] >> (bit & 63)) & 1 == 1 {
+                        1.0
+                    } else {
+                        -1.0
+                    };
+                }
+            }
+            let c = &conditional.as_slice()[start * n..end * n];
+            let mut product = vec![0.0f32; n * n];
+            // SAFETY: spins holds N × len values read as the N × len matrix with strides
+            // (len, 1); c holds the len columns of N conditional means, read as len × N with
+            // strides (N, 1); product is N × N column-major.
+            unsafe {
+                matrixmultiply::sgemm(
+                    n,
+                    len,
+                    n,
+                    1.0,
+                    spins.as_ptr(),
+                    len as isize,
+                    1,
+                    c.as_ptr(),
+                    n as isize,
+                    1,
+                    0.0,
+                    product.as_mut_ptr(),
+                    1,
+                    n as isize,
+                );
+            }
+            product
+        })
+        .collect();
+    let mut total = DMatrix::zeros(n, n);
+    for block in &blocks {
+        for (a, &b) in total.as_mut_slice().iter_mut().zip(block) {
+            *a += b as f64;
+        }
+    }
+    total
 }
 
 #[cfg(test)]
@@ -145,10 +226,10 @@ mod tests {
     fn popcount_average_equals_the_per_sample_definition() {
         let r = raster();
         let stats = PairStatistics::new(5);
-        let fast: DVector<f64> = stats.average(&r);
+        let fast = stats.average(&r);
         let mut acc = vec![0.0; 15];
         for t in 0..300 {
-            <PairStatistics as Statistics<f64>>::accumulate(&stats, &r.column(t), 1.0, &mut acc);
+            stats.accumulate(&r.column(t), 1.0, &mut acc);
         }
         for (k, a) in acc.iter().enumerate() {
             approx::assert_abs_diff_eq!(fast[k], a / 300.0, epsilon = 1e-12);

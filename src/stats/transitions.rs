@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::{moments::xor_popcount, Statistics};
 use crate::{
     raster::{Raster, Spin},
-    Real, Transitions,
+    Transitions,
 };
 
 /// ⟨s_i(t+1)⟩ and the lagged moments ⟨s_i(t+1) s_j(t)⟩ over the T−1 transitions of a series.
@@ -75,7 +75,7 @@ impl TransitionStatistics {
     }
 }
 
-impl<T: Real> Statistics<T> for TransitionStatistics {
+impl Statistics for TransitionStatistics {
     fn dim(&self) -> usize {
         self.n + self.n * self.n
     }
@@ -94,23 +94,21 @@ impl<T: Real> Statistics<T> for TransitionStatistics {
     }
 
     /// Averages over the T−1 transitions of the series (not over samples).
-    fn average(&self, series: &Raster) -> DVector<T> {
+    fn average(&self, series: &Raster) -> DVector<f64> {
         self.average_transitions(&Transitions::from_series(series))
     }
 }
 
 impl TransitionStatistics {
     /// Averages φ over a set of transitions.
-    pub fn average_transitions<T: Real>(&self, transitions: &Transitions) -> DVector<T> {
+    pub fn average_transitions(&self, transitions: &Transitions) -> DVector<f64> {
         let m = LaggedMoments::of_transitions(transitions);
         let n = self.n;
         let mut out = DVector::zeros(n + n * n);
         for i in 0..n {
-            out[i] = T::cast(m.means_after[i]);
+            out[i] = m.means_after[i];
         }
-        for (k, &v) in m.lagged.as_slice().iter().enumerate() {
-            out[n + k] = T::cast(v);
-        }
+        out.as_mut_slice()[n..].copy_from_slice(m.lagged.as_slice());
         out
     }
 }
@@ -129,12 +127,12 @@ mod tests {
             }
         }
         let stats = TransitionStatistics::new(n);
-        let fast: DVector<f64> = stats.average(&r);
+        let fast = stats.average(&r);
         let mut acc = vec![0.0; n + n * n];
         for t in 0..149 {
             let mut s = r.column(t);
             s.extend(r.column(t + 1));
-            <TransitionStatistics as Statistics<f64>>::accumulate(&stats, &s, 1.0, &mut acc);
+            stats.accumulate(&s, 1.0, &mut acc);
         }
         for (k, a) in acc.iter().enumerate() {
             approx::assert_abs_diff_eq!(fast[k], a / 149.0, epsilon = 1e-12);

@@ -5,74 +5,18 @@
 //! equilibrium model, a parallel-Glauber run for the kinetic model) of a stated size, never
 //! from the training statistics themselves.
 
-use std::path::{Path, PathBuf};
-
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "plot")]
+use crate::report::plot::{scatter_with_diagonal, Figure, Series};
+pub use crate::sample::FreshSamples;
+pub use crate::stats::{agreement, rmse, upper_triangle, Agreement};
 use crate::{
     model::KineticIsing,
-    report::plot::{scatter_with_diagonal, Figure, Series},
-    sample::{simulate, ChainDiagnostics, McmcSettings, Metropolis},
+    sample::ChainDiagnostics,
     stats::{LaggedMoments, Moments, Triplets},
     Error, Ising, Raster, Real, Result, Transitions,
 };
-
-/// How well model values y reproduce data values x over K entries of one statistic.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Agreement {
-    /// Number of entries K.
-    pub count: usize,
-    /// Pearson correlation r between x and y.
-    pub pearson: f64,
-    /// Least-squares slope b of y ≈ a + b x (1 for a perfect model).
-    pub slope: f64,
-    /// Root mean square difference √(Σ (y − x)² / K).
-    pub rmse: f64,
-    /// The study's distance per site, ‖y − x‖₂ / N with N the number of spins: unlike the
-    /// RMSE it grows with the number of entries per spin (N for pairs, N² for triplets).
-    pub distance_per_site: f64,
-}
-
-/// Root mean square difference √(Σ (a − b)² / K) of paired values.
-pub fn rmse(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len(), "paired values");
-    let s: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
-    (s / a.len().max(1) as f64).sqrt()
-}
-
-/// The entries m_ij, i < j, of a square matrix, row by row.
-pub fn upper_triangle(m: &nalgebra::DMatrix<f64>) -> Vec<f64> {
-    let n = m.nrows();
-    (0..n)
-        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-        .map(|(i, j)| m[(i, j)])
-        .collect()
-}
-
-/// Pearson r, slope, RMSE and distance per site of `model` against `data` (same length) for a
-/// population of `sites` spins.
-pub fn agreement(data: &[f64], model: &[f64], sites: usize) -> Agreement {
-    assert_eq!(data.len(), model.len(), "paired values");
-    let k = data.len().max(1) as f64;
-    let mx = data.iter().sum::<f64>() / k;
-    let my = model.iter().sum::<f64>() / k;
-    let (mut sxx, mut syy, mut sxy, mut sdd) = (0.0, 0.0, 0.0, 0.0);
-    for (&x, &y) in data.iter().zip(model) {
-        sxx += (x - mx) * (x - mx);
-        syy += (y - my) * (y - my);
-        sxy += (x - mx) * (y - my);
-        sdd += (y - x) * (y - x);
-    }
-    Agreement {
-        count: data.len(),
-        pearson: sxy / (sxx * syy).sqrt(),
-        slope: sxy / sxx,
-        rmse: (sdd / k).sqrt(),
-        distance_per_site: sdd.sqrt() / sites.max(1) as f64,
-    }
-}
 
 /// One statistic on both sides.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -101,67 +45,6 @@ impl StatisticComparison {
             model,
             agreement,
         }
-    }
-}
-
-/// Fresh samples drawn from a fitted model for the comparison.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FreshSamples {
-    /// Number of samples (equilibrium) or time bins (kinetic) kept.
-    pub samples: usize,
-    /// Metropolis sweeps (equilibrium) or Glauber steps (kinetic) discarded first.
-    pub burn_in: usize,
-    /// Metropolis sweeps between kept samples.
-    pub sweeps: usize,
-    /// Seed.
-    pub seed: u64,
-}
-
-impl Default for FreshSamples {
-    fn default() -> Self {
-        FreshSamples {
-            samples: 500_000,
-            burn_in: 1000,
-            sweeps: 1,
-            seed: 7,
-        }
-    }
-}
-
-impl FreshSamples {
-    /// Independent Metropolis chains for equilibrium models.
-    pub const CHAINS: usize = 16;
-
-    fn check(&self) -> Result<()> {
-        if self.samples < 2 {
-            return Err(Error::setting("samples", self.samples, ">= 2"));
-        }
-        if self.sweeps == 0 {
-            return Err(Error::setting("sweeps", self.sweeps, ">= 1"));
-        }
-        Ok(())
-    }
-
-    /// Samples of an equilibrium model from 16 independent Metropolis chains.
-    pub fn ising<T: Real>(&self, model: &Ising<T>) -> Result<Raster> {
-        self.check()?;
-        let mut chains = Metropolis::new(McmcSettings {
-            samples: self.samples,
-            chains: Self::CHAINS,
-            burn_in: self.burn_in,
-            sweeps: self.sweeps,
-            persistent: false,
-            seed: self.seed,
-        })?;
-        Ok(chains.sample(model))
-    }
-
-    /// A time series of a kinetic model by parallel Glauber dynamics after a burn-in.
-    pub fn kinetic<T: Real>(&self, model: &KineticIsing<T>) -> Result<Raster> {
-        self.check()?;
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
-        let run = simulate(model, self.burn_in + self.samples, None, &mut rng)?;
-        Ok(run.samples(self.burn_in, self.burn_in + self.samples))
     }
 }
 
@@ -309,12 +192,13 @@ impl Comparison {
 
     /// One scatter per statistic, model against data with y = x, named `{prefix}{name}.svg`
     /// in `dir`; returns the files written.
+    #[cfg(feature = "plot")]
     pub fn write_figures(
         &self,
-        dir: &Path,
+        dir: &std::path::Path,
         prefix: &str,
         model_name: &str,
-    ) -> Result<Vec<PathBuf>> {
+    ) -> Result<Vec<std::path::PathBuf>> {
         let mut files = Vec::new();
         for s in &self.statistics {
             let path = dir.join(format!("{prefix}{}.svg", s.name));
@@ -334,29 +218,11 @@ impl Comparison {
                         &s.data,
                         &s.model,
                     )],
+                    integer_x: false,
                 },
             )?;
             files.push(path);
         }
         Ok(files)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn agreement_of_a_perfect_and_a_scaled_model() {
-        let x = [0.1, -0.3, 0.5, 0.2];
-        let a = agreement(&x, &x, 2);
-        assert!((a.pearson - 1.0).abs() < 1e-12 && (a.slope - 1.0).abs() < 1e-12);
-        assert_eq!(a.rmse, 0.0);
-        let y: Vec<f64> = x.iter().map(|v| 2.0 * v + 1.0).collect();
-        let b = agreement(&x, &y, 2);
-        assert!((b.slope - 2.0).abs() < 1e-12 && (b.pearson - 1.0).abs() < 1e-12);
-        let d: f64 = x.iter().map(|v| (v + 1.0) * (v + 1.0)).sum();
-        assert!((b.distance_per_site - d.sqrt() / 2.0).abs() < 1e-12);
-        assert!((b.rmse - (d / 4.0).sqrt()).abs() < 1e-12);
     }
 }

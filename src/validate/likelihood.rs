@@ -1,11 +1,10 @@
 //! Log-likelihoods for held-out evaluation: exact for the kinetic model and for small
 //! equilibrium models, pseudo-log-likelihood for large equilibrium models.
 
-use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    model::{Energy, Ising, KineticIsing, KineticOptions},
+    model::{Energy, Ising, KineticIsing},
     sample::{
         log_partition, AisSettings, ConditionalExpectation, ExactDistribution, MAX_EXACT_SPINS,
     },
@@ -64,7 +63,7 @@ fn check_spins(model_n: usize, data_n: usize) -> Result<()> {
 /// L = ⟨Σ_i s_i(t+1) θ_i(t) − log 2cosh θ_i(t)⟩ = θ·⟨φ⟩_data − A(θ).
 pub fn kinetic_log_likelihood<T: Real>(model: &KineticIsing<T>, data: &Transitions) -> Result<f64> {
     check_spins(model.n_spins(), data.n_spins())?;
-    let stats: DVector<f64> = TransitionStatistics::new(data.n_spins()).average_transitions(data);
+    let stats = TransitionStatistics::new(data.n_spins()).average_transitions(data);
     let a = ConditionalExpectation::of(data)?
         .evaluate(model)?
         .log_partition
@@ -73,28 +72,14 @@ pub fn kinetic_log_likelihood<T: Real>(model: &KineticIsing<T>, data: &Transitio
     Ok(params.dot(&stats) - a)
 }
 
-/// The conditional model of each spin given the others, P(s_i | s_{∖i}) ∝ exp(s_i f_i) with
-/// f_i = h_i + Σ_{j≠i} J_ij s_j, written as a kinetic model whose target is its source.
-pub fn conditionals<T: Real>(model: &Ising<T>) -> KineticIsing<f64> {
-    let n = model.n_spins();
-    let h = model.fields().map(|v| v.as_f64());
-    let j = DMatrix::from_fn(n, n, |a, b| model.couplings()[(a, b)].as_f64());
-    KineticIsing::new(
-        h,
-        j,
-        KineticOptions {
-            symmetric: true,
-            self_couplings: false,
-        },
-    )
-    .expect("an Ising model's J is symmetric with a zero diagonal")
-}
-
 /// Pseudo-log-likelihood per sample, Σ_i ⟨s_i f_i − log 2cosh f_i⟩_data: the kinetic
 /// likelihood of the conditionals on self-transitions s → s ([`Transitions::identity`]).
 pub fn pseudo_log_likelihood<T: Real>(model: &Ising<T>, data: &Raster) -> Result<f64> {
     check_spins(model.n_spins(), data.n_spins())?;
-    kinetic_log_likelihood(&conditionals(model), &Transitions::identity(data))
+    kinetic_log_likelihood(
+        &crate::fit::pseudo::conditionals(model),
+        &Transitions::identity(data),
+    )
 }
 
 /// The best available likelihood of an equilibrium model: exact for N ≤ 20, else pseudo.
@@ -142,7 +127,7 @@ pub fn ais_scores<T: Real>(
     Ok(parts
         .iter()
         .map(|p| {
-            let phi: DVector<f64> = stats.average(p);
+            let phi = stats.average(p);
             Score {
                 value: params.dot(&phi) - log_z.value,
                 measure: Measure::Ais,

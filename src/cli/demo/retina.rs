@@ -7,10 +7,10 @@ use spinfer::{
     fit::{fit_ising, fit_kinetic_with, Fit, FitControl, IsingFitSettings, KineticFitSettings},
     learn::{History, NoObserver},
     report::{
-        figures::learning_curves,
+        figures::{learning_curves, Gap},
         plot::{scatter_with_diagonal, Figure, Series},
     },
-    sample::{AisSettings, McmcSettings},
+    sample::AisSettings,
     stats::Moments,
     validate::{
         ais_scores, ising_score, kinetic_score, rmse, upper_triangle, Comparison, FreshSamples,
@@ -23,46 +23,20 @@ use super::report::Report;
 
 /// Sizes of the retina part of the study.
 pub struct Budget {
-    pub ising_iters: usize,
-    pub ising_samples: usize,
-    pub kinetic_iters: usize,
     pub fresh_samples: usize,
 }
 
 impl Budget {
     pub fn new(quick: bool) -> Self {
-        if quick {
-            Budget {
-                ising_iters: 200,
-                ising_samples: 20_000,
-                kinetic_iters: 300,
-                fresh_samples: 200_000,
-            }
-        } else {
-            Budget {
-                ising_iters: 400,
-                ising_samples: 50_000,
-                kinetic_iters: 1000,
-                fresh_samples: 500_000,
-            }
+        Budget {
+            fresh_samples: if quick { 200_000 } else { 500_000 },
         }
     }
 
-    /// Boltzmann learning for sparse retinal data: Adam at 0.005 with 50,000 samples per
-    /// iteration. At the library default (0.01, 20,000) the chains of a near-critical
-    /// 160-cell model now and then burst into a high-activity state and the gradient
-    /// spikes; halving the step and more samples keep every iteration in the data's phase.
+    /// The library's defaults: Boltzmann learning stops by itself once fresh samples of the
+    /// model reproduce the data as well as the data reproduce themselves.
     fn ising_settings(&self) -> IsingFitSettings {
-        let mut s = IsingFitSettings {
-            lr: 0.005,
-            mcmc: McmcSettings {
-                samples: self.ising_samples,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        s.learn.max_iters = self.ising_iters;
-        s
+        IsingFitSettings::default()
     }
 }
 
@@ -82,12 +56,16 @@ pub fn equilibrium(report: &mut Report, data: &Raster, budget: &Budget) -> Resul
     let settings = budget.ising_settings();
     report.say(&format!(
         "\n## c. Equilibrium Ising model of the recording\n\n\
-         Boltzmann learning with persistent Metropolis chains: Adam, learning rate {}, {} \
-         samples per iteration from {} chains, {} iterations, the last 25 % averaged.",
-        settings.lr, settings.mcmc.samples, settings.mcmc.chains, settings.learn.max_iters
+         Boltzmann learning with the defaults of `spinfer fit ising`: the pseudo-likelihood \
+         start, Adam (learning rate {}) in the centred parameters, persistent Metropolis \
+         chains ({} chains, {} samples per iteration at first, doubled whenever the gradient \
+         is mostly Monte Carlo noise), Rao–Blackwellised moments, iterates averaged since \
+         the last doubling; the fit stops once fresh samples of the model reproduce the \
+         data's means and pair moments as well as the data's two halves reproduce each other.",
+        settings.lr, settings.mcmc.chains, settings.mcmc.samples
     ));
     let t0 = Instant::now();
-    let fit = fit_ising::<f64>(data, &settings, None, &mut NoObserver)?;
+    let fit = fit_ising::<f64>(data, &settings, &mut NoObserver)?;
     let fit_seconds = t0.elapsed().as_secs_f64();
     let fresh = FreshSamples {
         samples: budget.fresh_samples,
@@ -105,7 +83,8 @@ pub fn equilibrium(report: &mut Report, data: &Raster, budget: &Budget) -> Resul
     );
     let verdict = |e: f64, d: f64| if e <= 1.5 * d { "yes" } else { "**no**" };
     report.say(&format!(
-        "\nFitted in {fit_seconds:.1} s. The model is judged from {} fresh Metropolis samples \
+        "\nFitted in {fit_seconds:.1} s ({} iterations, {:?}). The model is judged from {} \
+         fresh Metropolis samples \
          (16 chains, 1,000 burn-in sweeps), against the data's own reproducibility: the \
          difference between its first and second halves.\n\n\
          | statistic | RMSE model vs data | RMSE first vs second half | ratio | within 1.5× |\n\
@@ -113,6 +92,8 @@ pub fn equilibrium(report: &mut Report, data: &Raster, budget: &Budget) -> Resul
          | means ⟨s_i⟩ | {em:.2e} | {dm:.2e} | {:.2} | {} |\n\
          | pair moments ⟨s_i s_j⟩ | {ep:.2e} | {dp:.2e} | {:.2} | {} |\n\n\
          All statistics, model against data:\n\n{}",
+        fit.history.records.len() - 1,
+        fit.outcome,
         fresh.samples,
         em / dm,
         verdict(em, dm),
@@ -144,6 +125,7 @@ pub fn equilibrium(report: &mut Report, data: &Raster, budget: &Budget) -> Resul
         &report.figure_path(name),
         &format!("Equilibrium fit of the recording (N = {n})"),
         &[("Boltzmann learning".into(), &fit.history)],
+        Gap::OwnBest,
     )?;
     report.figure(name, "equilibrium learning curve (Monte Carlo gradient)");
     held_out_equilibrium(report, data, &settings)
@@ -173,7 +155,7 @@ fn held_out_equilibrium(
     ));
     for split in [Split::Halves, Split::Interleaved] {
         let (train, test) = split.samples(data);
-        let fit: Fit<Ising<f64>> = fit_ising(&train, settings, None, &mut NoObserver)?;
+        let fit: Fit<Ising<f64>> = fit_ising(&train, settings, &mut NoObserver)?;
         let (a, b) = (
             ising_score(&fit.model, &train)?,
             ising_score(&fit.model, &test)?,
@@ -204,18 +186,17 @@ pub fn kinetic(
     let (train, test) = Split::Halves.transitions(&transitions);
     report.say(&format!(
         "\n## e. Kinetic Ising models of the recording: symmetric vs asymmetric J\n\n\
-         {} transitions{}; fitted on the first half ({} transitions) by exact-likelihood \
-         ascent (default settings, at most {} iterations), scored on both halves; lagged \
+         {} transitions{}; fitted on the first half ({} transitions) to the maximum of the \
+         exact likelihood (the default solver for each model), scored on both halves; lagged \
          correlations from a fresh parallel-Glauber run of {} steps of each fitted model.\n\n\
-         | J | iterations | seconds | training log-lik./transition | held out | lagged r | lagged slope | connected lagged r | model firing % |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|",
+         | J | solver | iterations | max abs gradient | seconds | training log-lik./transition | held out | lagged r | lagged slope | connected lagged r | model firing % |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         transitions.len(),
         match repeat_bins {
             Some(b) => format!(" within repeats of {b} bins"),
             None => String::new(),
         },
         train.len(),
-        budget.kinetic_iters,
         budget.fresh_samples
     ));
     let fresh = FreshSamples {
@@ -226,14 +207,10 @@ pub fn kinetic(
     let mut lagged: Vec<(String, String, Figure)> = Vec::new();
     let mut scores = Vec::new();
     for symmetric in [false, true] {
-        let mut settings = KineticFitSettings {
-            options: KineticOptions {
-                symmetric,
-                self_couplings: false,
-            },
-            ..Default::default()
-        };
-        settings.learn.max_iters = budget.kinetic_iters;
+        let settings = KineticFitSettings::default().with_options(KineticOptions {
+            symmetric,
+            self_couplings: false,
+        });
         let t0 = Instant::now();
         let fit: Fit<KineticIsing<f64>> = fit_kinetic_with(
             &train,
@@ -256,8 +233,10 @@ pub fn kinetic(
             50.0 * (1.0 + s.model.iter().sum::<f64>() / s.model.len().max(1) as f64)
         });
         report.say(&format!(
-            "| {name} | {} | {seconds:.1} | {:.5} | {:.5} | {:.4} | {:.3} | {:.4} | {rate:.2} |",
-            fit.history.records.len(),
+            "| {name} | {} | {} | {:.1e} | {seconds:.1} | {:.5} | {:.5} | {:.4} | {:.3} | {:.4} | {rate:.2} |",
+            fit.solver.name(),
+            fit.history.records.len() - 1,
+            fit.summary.max_gradient,
             a.value,
             b.value,
             r(raw),
@@ -306,12 +285,14 @@ pub fn kinetic(
     let name = "e_kinetic_learning_curves.svg";
     learning_curves(
         &report.figure_path(name),
-        "Kinetic fits of the recording: training log-likelihood",
+        "Kinetic fits of the recording: distance to each maximum",
         &named,
+        Gap::OwnBest,
     )?;
     report.figure(
         name,
-        "learning curves of the symmetric and asymmetric kinetic fits",
+        "learning curves of the symmetric and asymmetric kinetic fits: log10 of the gap to \
+         each fit's best training log-likelihood",
     );
     Ok(())
 }
@@ -331,5 +312,6 @@ fn model_vs_data(title: String, s: &StatisticComparison) -> Figure {
             &s.data,
             &s.model,
         )],
+        integer_x: false,
     }
 }

@@ -105,7 +105,10 @@ pub fn exp_nonpositive<const FMA: bool>(x: f64) -> f64 {
 }
 
 /// ln(1 + e) for e ∈ [0, 1]: 2 atanh(z) with z = e/(2 + e) ∈ [0, 1/3], by the series
-/// z (1 + z²/3 + z⁴/5 + … + z³⁰/31) (remainder below 9^−16/33 ≈ 1.6e-17 relative).
+/// z (1 + z²/3 + z⁴/5 + … + z³⁰/31) (remainder below 9^−16/33 ≈ 1.6e-17 relative). The
+/// same series as in [`tanh_and_log_2cosh`], which shares its division with tanh; kept
+/// separate to test the series on its own.
+#[cfg(test)]
 #[inline(always)]
 pub fn ln_1p_unit<const FMA: bool>(e: f64) -> f64 {
     let z = e / (2.0 + e);
@@ -128,6 +131,27 @@ pub fn tanh_and_log_2cosh<const FMA: bool>(theta: f64) -> (f64, f64) {
         t.copysign(theta),
         a + 2.0 * z * estrin16::<FMA>(z * z, &ATANH_SERIES),
     )
+}
+
+/// tanh θ alone (the conditional mean of a ±1 spin in local field θ), branch-free as in
+/// [`tanh_and_log_2cosh`].
+#[inline(always)]
+pub fn tanh<const FMA: bool>(theta: f64) -> f64 {
+    let e = exp_nonpositive::<FMA>(-2.0 * theta.abs());
+    ((1.0 - e) / (1.0 + e)).copysign(theta)
+}
+
+/// y_k ← tanh(x_k / 2) for a slice, vectorised (runtime choice of instruction set).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+sse4.2"
+))]
+pub fn tanh_half_into(x: &[f64], y: &mut [f32]) {
+    const FMA: bool = multiversion::target::target_cfg_f!(target_feature = "fma");
+    for (yk, &xk) in y.iter_mut().zip(x) {
+        *yk = tanh::<FMA>(0.5 * xk) as f32;
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +182,18 @@ mod tests {
                     "e = {e}: {a} vs {b}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn tanh_alone_matches_std() {
+        for &x in &[-400.0, -3.2, -0.4, 0.0, 1e-9, 0.7, 5.0, 400.0] {
+            approx::assert_relative_eq!(
+                tanh::<false>(x),
+                f64::tanh(x),
+                epsilon = 1e-15,
+                max_relative = 1e-14
+            );
         }
     }
 

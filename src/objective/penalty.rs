@@ -2,18 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{model::ParamGroup, Error, Result};
+use crate::{
+    model::{ParamGroup, Role},
+    Error, Result,
+};
 
 /// Penalised objective L(θ) − Σ_k [λ₁ |θ_k| + ½ λ₂ θ_k²], with separate strengths for the
-/// fields (the parameter group named "h") and for every other group (couplings).
+/// fields ([`Role::Fields`]) and for the couplings ([`Role::Couplings`]); parameters of
+/// [`Role::Other`] are not penalised.
 ///
-/// The L2 part enters the gradient (−λ₂ θ); the L1 part is applied as a proximal step after
-/// each optimiser step, θ_k ← sign(θ_k) max(|θ_k| − η λ₁, 0) with η the optimiser's
-/// learning rate (times the adaptive step factor), so couplings the data do not support are
-/// set exactly to zero. With an L1 term the loop steps along the raw gradient (no centred
-/// preconditioning), so that the fixed point of the proximal step is the penalised optimum;
-/// for plain gradient and momentum that is exact, for Adam η is the nominal rate, not its
-/// per-coordinate one, so Adam's zeros are approximate.
+/// The L2 part enters the gradient (−λ₂ θ). The L1 part is handled by the solver: L-BFGS
+/// becomes OWL-QN (orthant-wise steps along the pseudo-gradient), and the stochastic
+/// solver applies a proximal step after each optimiser step, θ_k ← sign(θ_k) max(|θ_k| −
+/// η λ₁, 0) with η the optimiser's learning rate (times the adaptive step factor). Either
+/// way couplings the data do not support become exactly zero. With an L1 term the
+/// stochastic solver steps along the raw gradient (no centred preconditioning), so that the
+/// fixed point of the proximal step is the penalised optimum; for plain gradient and
+/// momentum that is exact, for Adam η is the nominal rate, not its per-coordinate one, so
+/// Adam's zeros are approximate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Penalty {
     /// λ₁ on couplings.
@@ -47,12 +53,17 @@ impl Penalty {
         self.l1 > 0.0 || self.l2 > 0.0 || self.l1_fields > 0.0 || self.l2_fields > 0.0
     }
 
-    /// (λ₁, λ₂) for a group.
+    /// Whether any L1 strength is positive.
+    pub fn has_l1(&self) -> bool {
+        self.l1 > 0.0 || self.l1_fields > 0.0
+    }
+
+    /// (λ₁, λ₂) for a group, by its role.
     pub fn strengths(&self, group: &ParamGroup) -> (f64, f64) {
-        if group.name == "h" {
-            (self.l1_fields, self.l2_fields)
-        } else {
-            (self.l1, self.l2)
+        match group.role {
+            Role::Fields => (self.l1_fields, self.l2_fields),
+            Role::Couplings => (self.l1, self.l2),
+            Role::Other => (0.0, 0.0),
         }
     }
 

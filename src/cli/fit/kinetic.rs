@@ -1,0 +1,107 @@
+//! `spinfer fit kinetic`.
+
+use spinfer::{
+    data::{read_raster, DataFingerprint, ModelFile, ModelKind},
+    fit::{fit_kinetic_with, KineticFitSettings},
+    report::figures::Params,
+    validate::{kinetic_score, Split},
+    Error, KineticOptions, Real, Result, Transitions,
+};
+
+use super::{
+    apply_common,
+    output::{read_truth, run_and_save, FitJob},
+    resumed, KineticArgs,
+};
+use crate::cli::{CommonFit, Precision};
+
+pub fn run(a: KineticArgs) -> Result<()> {
+    let settings = settings(&a)?;
+    let data = read_raster(&a.common.data, a.common.layout.into())?;
+    if data.n_samples() < 2 {
+        return Err(Error::Shape(format!(
+            "{}: a time series needs at least 2 bins",
+            a.common.data.display()
+        )));
+    }
+    let transitions = crate::cli::transitions(&data, a.repeat_bins)?;
+    let (train, held_out) = match a.common.split {
+        Some(split) => {
+            let (train, test) = Split::from(split).transitions(&transitions);
+            (train, Some(test))
+        }
+        None => (transitions, None),
+    };
+    if train.is_empty() || held_out.as_ref().is_some_and(|t| t.is_empty()) {
+        return Err(Error::Shape(format!(
+            "{}: too few bins for the requested transitions",
+            a.common.data.display()
+        )));
+    }
+    let (settings, precision, resume) = resumed(
+        &a.common,
+        ModelKind::Kinetic,
+        DataFingerprint::of_transitions(&train),
+        settings,
+    )?;
+    settings.check()?;
+    let parts = (&train, held_out.as_ref());
+    match precision {
+        Precision::F64 => fit::<f64>(parts, &settings, &a.common, resume),
+        Precision::F32 => fit::<f32>(parts, &settings, &a.common, resume),
+    }
+}
+
+/// The settings the command line asks for, validated before any data is read.
+fn settings(a: &KineticArgs) -> Result<KineticFitSettings> {
+    let mut s = KineticFitSettings::default().with_options(KineticOptions {
+        symmetric: a.symmetric,
+        self_couplings: a.self_couplings,
+    });
+    apply_common(
+        &a.common,
+        &mut s.optimizer,
+        &mut s.lr,
+        &mut s.learn,
+        &mut s.penalty,
+    );
+    s.solver = a.common.solver.into();
+    s.init = a.common.init.into();
+    if a.common.resume.is_none() {
+        s.check()?;
+    }
+    Ok(s)
+}
+
+fn fit<T: Real>(
+    (train, held_out): (&Transitions, Option<&Transitions>),
+    settings: &KineticFitSettings,
+    common: &CommonFit,
+    resume: Option<serde_json::Value>,
+) -> Result<()> {
+    let truth = match &common.truth {
+        Some(path) => Some(Params::from(
+            &read_truth(path, ModelKind::Kinetic, train.n_spins())?.to_kinetic::<f64>()?,
+        )),
+        None => None,
+    };
+    run_and_save::<T, _, _>(
+        FitJob {
+            data: DataFingerprint::of_transitions(train),
+            n: train.n_spins(),
+            settings,
+            kind: ModelKind::Kinetic,
+            max_iters: settings.learn.max_iters,
+            common,
+            truth,
+        },
+        resume,
+        |observer, control| fit_kinetic_with::<T>(train, settings, None, observer, control),
+        ModelFile::from_kinetic,
+        |model| {
+            let train_score = kinetic_score(model, train)?;
+            let held = held_out.map(|d| kinetic_score(model, d)).transpose()?;
+            Ok((train_score, held, Params::from(model)))
+        },
+    )
+}

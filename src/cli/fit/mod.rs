@@ -1,0 +1,197 @@
+//! `spinfer fit`: equilibrium or kinetic fits of a data file, with checkpoints.
+
+mod ising;
+mod kinetic;
+mod output;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::de::DeserializeOwned;
+use spinfer::{
+    data::{Checkpoint, DataFingerprint, ModelKind},
+    objective::Penalty,
+    optim::OptimizerKind,
+    Error, LearnSettings, Result,
+};
+
+use super::{CommonFit, Precision, SamplerArg};
+
+#[derive(Subcommand, Debug)]
+pub enum FitCommand {
+    /// Equilibrium Ising model: Boltzmann learning (or the pseudo-likelihood).
+    Ising(IsingArgs),
+    /// Kinetic Ising model (parallel Glauber): the exact likelihood of the time series.
+    Kinetic(KineticArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct IsingArgs {
+    #[command(flatten)]
+    common: CommonFit,
+    /// Model side of the gradient.
+    #[arg(long, value_enum, default_value = "metropolis")]
+    sampler: SamplerArg,
+    /// Monte Carlo samples per iteration at the start (they double when the gradient is
+    /// mostly noise, up to --max-samples).
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Largest Monte Carlo samples per iteration (equal to --samples: fixed samples).
+    #[arg(long)]
+    max_samples: Option<usize>,
+    /// Sweeps between samples.
+    #[arg(long)]
+    sweeps: Option<usize>,
+    /// Independent persistent chains.
+    #[arg(long)]
+    chains: Option<usize>,
+    /// Burn-in sweeps of fresh chains.
+    #[arg(long)]
+    burn_in: Option<usize>,
+    /// Seed of the chains.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Monte Carlo estimator of the moments: from the conditional means of each sample
+    /// (rao-blackwell: unbiased, lower variance) or from the spins (plain).
+    #[arg(long, value_enum, default_value = "rao-blackwell")]
+    estimator: EstimatorArg,
+    /// Monte Carlo fits stop once the model's means and pair moments (from fresh samples)
+    /// are within this multiple of the data's own split-half difference; 0 turns the rule
+    /// off (the fit then runs its --iters).
+    #[arg(long, allow_hyphen_values = true)]
+    target_ratio: Option<f64>,
+    /// Also stop once the Pearson correlation between the model's (Monte Carlo) and the
+    /// data's connected correlations reaches this value, e.g. 0.95. It is read from each
+    /// iteration's own samples, whose noise lowers it: check the result with `compare`.
+    #[arg(long, allow_hyphen_values = true)]
+    target_pearson: Option<f64>,
+    /// What to maximise: the likelihood by Boltzmann learning, or the pseudo-likelihood
+    /// (no sampling; L-BFGS from a row-wise Newton start).
+    #[arg(long, value_enum, default_value = "boltzmann")]
+    method: MethodArg,
+    /// Parameters the optimiser steps in: raw (h, J), or centred (h'_i = h_i + Σ_j J_ij m_j
+    /// and J, directions scaled by 1/(1 − m²)) [default: centred, except raw first-order
+    /// steps from --init zero].
+    #[arg(long, value_enum)]
+    stepping: Option<SteppingArg>,
+}
+
+/// `--stepping` of equilibrium fits.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SteppingArg {
+    Raw,
+    Centred,
+}
+
+/// `--estimator` of Monte Carlo fits.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum EstimatorArg {
+    Plain,
+    RaoBlackwell,
+}
+
+/// `--method` of equilibrium fits.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MethodArg {
+    Boltzmann,
+    PseudoLikelihood,
+}
+
+#[derive(Args, Debug)]
+pub struct KineticArgs {
+    #[command(flatten)]
+    common: CommonFit,
+    /// Constrain J to be symmetric.
+    #[arg(long)]
+    symmetric: bool,
+    /// Allow self-couplings J_ii.
+    #[arg(long)]
+    self_couplings: bool,
+    /// The data are repeats of this many bins (953 for the salamander recording): no
+    /// transition is counted from the last bin of a repeat to the first of the next.
+    #[arg(long)]
+    repeat_bins: Option<usize>,
+}
+
+pub fn run(what: FitCommand) -> Result<()> {
+    match what {
+        FitCommand::Ising(a) => ising::run(a),
+        FitCommand::Kinetic(a) => kinetic::run(a),
+    }
+}
+
+/// The options every fit shares, applied to its settings.
+fn apply_common(
+    c: &CommonFit,
+    optimizer: &mut OptimizerKind,
+    lr: &mut f64,
+    learn: &mut LearnSettings,
+    penalty: &mut Penalty,
+) {
+    *penalty = Penalty {
+        l1: c.l1,
+        l2: c.l2,
+        l1_fields: c.l1_fields,
+        l2_fields: c.l2_fields,
+    };
+    if let Some(o) = c.optimizer {
+        *optimizer = o.into();
+    }
+    if let Some(v) = c.lr {
+        *lr = v;
+    }
+    if let Some(v) = c.iters {
+        learn.max_iters = v;
+    }
+    if let Some(v) = c.tol {
+        learn.grad_tol = v;
+    }
+}
+
+/// Settings that `--iters` can change on resume.
+trait HasBudget {
+    fn set_max_iters(&mut self, k: usize);
+}
+
+impl HasBudget for spinfer::fit::IsingFitSettings {
+    fn set_max_iters(&mut self, k: usize) {
+        self.learn.max_iters = k;
+    }
+}
+
+impl HasBudget for spinfer::fit::KineticFitSettings {
+    fn set_max_iters(&mut self, k: usize) {
+        self.learn.max_iters = k;
+    }
+}
+
+/// With --resume: the checkpoint's settings (with --iters applied), precision and state,
+/// after checking that it belongs to this kind of fit and to this data.
+fn resumed<S: DeserializeOwned + HasBudget>(
+    common: &CommonFit,
+    kind: ModelKind,
+    data: DataFingerprint,
+    settings: S,
+) -> Result<(S, Precision, Option<serde_json::Value>)> {
+    let Some(path) = &common.resume else {
+        return Ok((settings, common.precision, None));
+    };
+    let c = Checkpoint::read(path)?;
+    if c.kind != kind {
+        return Err(Error::Shape(format!(
+            "{} is a checkpoint of a {:?} fit",
+            path.display(),
+            c.kind
+        )));
+    }
+    c.check_data(path, &data)?;
+    let mut settings: S = serde_json::from_value(c.settings)
+        .map_err(|e| Error::Shape(format!("{}: unreadable settings: {e}", path.display())))?;
+    if let Some(k) = common.iters {
+        settings.set_max_iters(k);
+    }
+    let precision = if c.precision == "f32" {
+        Precision::F32
+    } else {
+        Precision::F64
+    };
+    Ok((settings, precision, Some(c.learner)))
+}

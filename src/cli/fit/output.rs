@@ -1,0 +1,232 @@
+//! What a fit writes: the model file with its metrics, the trace, the figures, and the
+//! lines on the terminal; and the checkpoints along the way.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::json;
+use spinfer::{
+    data::{write_atomic, Checkpoint, DataFingerprint, ModelFile, ModelKind},
+    fit::{Fit, FitControl},
+    report::figures::{inferred_vs_true, learning_curves, Gap, Params},
+    validate::{rmse, Score, Split},
+    Error, Real, Result,
+};
+
+use crate::cli::{progress::Progress, CommonFit};
+
+/// What a fit run needs besides the fit itself.
+pub struct FitJob<'a, S> {
+    pub data: DataFingerprint,
+    pub n: usize,
+    pub settings: &'a S,
+    pub kind: ModelKind,
+    pub max_iters: usize,
+    pub common: &'a CommonFit,
+    pub truth: Option<Params>,
+}
+
+/// Training and held-out scores of a fitted model, and its parameters for figures.
+pub type Scored = (Score, Option<Score>, Params);
+
+/// Reads a true model for `--truth` and checks that it matches the fit.
+pub fn read_truth(path: &Path, kind: ModelKind, n: usize) -> Result<ModelFile> {
+    let file = ModelFile::read(path)?;
+    if file.kind != kind || file.n != n {
+        return Err(Error::Shape(format!(
+            "{}: the true model is a {:?} model of {} spins, the fit a {kind:?} model of {n}",
+            path.display(),
+            file.kind,
+            file.n
+        )));
+    }
+    Ok(file)
+}
+
+/// Runs a fit with progress, checkpoints and divergence handling, then writes the model
+/// file (with training and held-out scores), the trace and the figures.
+pub fn run_and_save<T: Real, M, S: Serialize>(
+    job: FitJob<'_, S>,
+    resume: Option<serde_json::Value>,
+    fit: impl FnOnce(&mut Progress, &mut FitControl<'_, M>) -> Result<Fit<M>>,
+    to_file: impl Fn(&M) -> ModelFile,
+    score: impl Fn(&M) -> Result<Scored>,
+) -> Result<()> {
+    let common = job.common;
+    if common.checkpoint.is_some() && common.checkpoint_every == 0 {
+        return Err(Error::setting("checkpoint-every", 0, ">= 1"));
+    }
+    let settings_json = serde_json::to_value(job.settings)
+        .map_err(|e| Error::Shape(format!("the settings cannot be saved: {e}")))?;
+    let mut save_checkpoint = |learner: serde_json::Value| -> Result<()> {
+        match &common.checkpoint {
+            Some(path) => Checkpoint {
+                version: Checkpoint::VERSION,
+                kind: job.kind,
+                precision: T::NAME.into(),
+                data: job.data,
+                settings: settings_json.clone(),
+                learner,
+            }
+            .write(path),
+            None => Ok(()),
+        }
+    };
+    let mut control = FitControl {
+        resume,
+        checkpoint_every: if common.checkpoint.is_some() {
+            common.checkpoint_every
+        } else {
+            0
+        },
+        checkpoint: Some(&mut save_checkpoint),
+        last_finite: None,
+    };
+    let mut progress = Progress::new(job.max_iters, common.quiet, common.stop_after);
+    let result = fit(&mut progress, &mut control);
+    progress.finish();
+    let fit = match result {
+        Ok(fit) => fit,
+        Err(e) => {
+            if let (Error::NonFinite { iteration, .. }, Some(model)) = (&e, &control.last_finite) {
+                let mut file = to_file(model);
+                file.settings = settings_json.clone();
+                file.metrics = json!({ "diverged_at_iteration": iteration, "precision": T::NAME });
+                file.write(&common.out)?;
+                eprintln!(
+                    "spinfer: the last model with a finite objective is in {}; lower the \
+                     learning rate (--lr)",
+                    common.out.display()
+                );
+            }
+            return Err(e);
+        }
+    };
+    warn_constant(&fit.constant_cells, &common.data);
+    if let Some(w) = fit.chains.and_then(|c| c.warning()) {
+        eprintln!("spinfer: warning: {w}");
+    }
+    let (train_score, held_out, params) = score(&fit.model)?;
+    let mut metrics = metrics(&fit, T::NAME);
+    metrics["train_score"] = json!(train_score);
+    metrics["split"] = json!(common
+        .split
+        .map(|s| format!("{:?}", Split::from(s)).to_lowercase()));
+    metrics["held_out_score"] = json!(held_out);
+    if let Some(t) = &job.truth {
+        metrics["rmse_h"] = json!(rmse(&t.h, &params.h));
+        metrics["rmse_J"] = json!(rmse(&t.j, &params.j));
+    }
+    let mut file = to_file(&fit.model);
+    file.settings = settings_json;
+    file.metrics = metrics;
+    file.write(&common.out)?;
+    if let Some(p) = &common.trace {
+        write_atomic(p, |w| fit.history.write_csv(w, fit.summary.objective.key()))?;
+    }
+    if let Some(dir) = &common.plot {
+        figures(dir, &fit, &job, &params)?;
+    }
+    report(&fit, job.kind, job.n, &common.out);
+    let unit = |s: &Score| s.measure.describe();
+    match held_out {
+        Some(h) => println!(
+            "{}: training {:.6}, held out {:.6}",
+            unit(&train_score),
+            train_score.value,
+            h.value
+        ),
+        None => println!("{}: {:.6}", unit(&train_score), train_score.value),
+    }
+    if let Some(t) = &job.truth {
+        println!(
+            "against the true model: RMSE h {:.4}, J {:.4}",
+            rmse(&t.h, &params.h),
+            rmse(&t.j, &params.j)
+        );
+    }
+    Ok(())
+}
+
+/// The learning curve and, with `--truth`, inferred against true parameters.
+fn figures<M, S>(dir: &Path, fit: &Fit<M>, job: &FitJob<'_, S>, params: &Params) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = format!("{:?}", job.kind).to_lowercase();
+    learning_curves(
+        &dir.join("learning_curve.svg"),
+        &format!("{name} fit of {}", job.common.data.display()),
+        &[("fit".to_string(), &fit.history)],
+        Gap::OwnBest,
+    )?;
+    if let Some(t) = &job.truth {
+        inferred_vs_true(
+            &dir.join("inferred_vs_true.svg"),
+            &format!("{name} fit: inferred vs true"),
+            t,
+            &[("fit".into(), params.clone())],
+        )?;
+    }
+    Ok(())
+}
+
+fn warn_constant(cells: &[usize], data: &Path) {
+    if !cells.is_empty() {
+        let list: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        eprintln!(
+            "spinfer: warning: {}: cells {} never or always fire; their statistics are \
+             regularised with a pseudocount of 1/(M+1) so that their fields stay finite",
+            data.display(),
+            list.join(", ")
+        );
+    }
+}
+
+/// The metrics stored in the model file: how the fit ended, at the saved parameters.
+fn metrics<M>(fit: &Fit<M>, precision: &str) -> serde_json::Value {
+    let s = &fit.summary;
+    json!({
+        "solver": fit.solver.name(),
+        "iterations": fit.history.records.len().saturating_sub(1),
+        "outcome": format!("{:?}", fit.outcome),
+        "converged": s.converged,
+        "objective": s.objective.name(),
+        s.objective.key(): s.value,
+        "max_gradient": s.max_gradient,
+        "seconds": fit.history.last().map(|r| r.seconds + fit.start_seconds),
+        "start_seconds": fit.start_seconds,
+        "centred": fit.centred,
+        "precision": precision,
+        "constant_cells": fit.constant_cells,
+        "chains": fit.chains,
+        "faithfulness": fit.faithfulness,
+        "connected_pearson": fit.history.last().and_then(|r| r.connected_pearson),
+    })
+}
+
+/// The lines a fit ends with: how it ended, and for Monte Carlo fits how well the model
+/// reproduces the data.
+fn report<M>(fit: &Fit<M>, kind: ModelKind, n: usize, out: &Path) {
+    let s = &fit.summary;
+    let mut line = format!(
+        "fitted {kind:?} model ({n} spins) by {}: {} iterations, {}, max|grad| {:.2e}",
+        fit.solver.name(),
+        fit.history.records.len().saturating_sub(1),
+        if s.converged {
+            "converged".to_string()
+        } else {
+            format!("not converged ({:?})", fit.outcome)
+        },
+        s.max_gradient
+    );
+    if let Some(v) = s.value {
+        line.push_str(&format!(", {} {v:.6}", s.objective.name()));
+    }
+    println!("{line} -> {}", out.display());
+    if let Some(f) = &fit.faithfulness {
+        println!(
+            "model vs data ({} fresh samples): RMSE of means {:.2e} = {:.2}× the data's \
+             split-half difference, of pairs {:.2e} = {:.2}×",
+            f.samples, f.means, f.means_ratio, f.pairs, f.pairs_ratio
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! The automatic solver choice (`--solver auto`, the default).
+//!
+//! * Monte Carlo objectives (Boltzmann learning with Metropolis or Gibbs chains): first-order
+//!   steps ([`crate::solve::Stochastic`]) with iterate averaging and growing samples: the
+//!   gradient is noisy, and a line search on noisy values would be meaningless.
+//! * Exact objectives (enumeration, pseudo-likelihood, the kinetic likelihood): L-BFGS
+//!   ([`crate::solve::Lbfgs`]), except for asymmetric kinetic likelihoods (and the start of
+//!   the pseudo-likelihood) where row-wise Newton ([`crate::solve::RowNewton`]) is predicted
+//!   faster: see [`newton_wins`].
+
+use crate::{init::Init, sample::SamplerKind, solve::SolverKind, Transitions};
+
+use super::{IsingFitSettings, IsingMethod, KineticFitSettings};
+
+/// The solver of an equilibrium fit.
+pub fn ising(settings: &IsingFitSettings) -> SolverKind {
+    match settings.solver {
+        SolverKind::Auto => match (settings.method, settings.sampler) {
+            (IsingMethod::PseudoLikelihood, _) | (_, SamplerKind::Exact) => SolverKind::Lbfgs,
+            _ => SolverKind::Gradient,
+        },
+        chosen => chosen,
+    }
+}
+
+/// The solver of a kinetic fit on `data`.
+pub fn kinetic(settings: &KineticFitSettings, data: &Transitions) -> SolverKind {
+    match settings.solver {
+        SolverKind::Auto => {
+            let newton_possible = !settings.options.symmetric
+                && !settings.penalty.has_l1()
+                && matches!(settings.init, Init::Auto | Init::Zero);
+            if newton_possible && newton_wins(data) {
+                SolverKind::Newton
+            } else {
+                SolverKind::Lbfgs
+            }
+        }
+        chosen => chosen,
+    }
+}
+
+/// Whether row-wise Newton is predicted to reach the optimum of an asymmetric kinetic
+/// likelihood sooner than L-BFGS.
+///
+/// A Newton iteration costs one pass that accumulates every row's curvature from the pairs
+/// of listed cells (T k² N / 2 additions for k listed cells per transition) plus a
+/// Cholesky solve per row (N³ / 3 each), and converges in about 6–10 iterations; an L-BFGS
+/// iteration costs one or two passes of T (2 k N + N) operations and takes 30–100
+/// iterations. Newton therefore wins on sparse data of moderate N and loses on dense data
+/// (k ≈ N/2) or large N. The thresholds are measured with `cargo bench --bench solvers`
+/// (README, "Solvers").
+pub fn newton_wins(data: &Transitions) -> bool {
+    let n = data.n_spins();
+    let density = data.before().density();
+    let listed = density.min(1.0 - density) * n as f64;
+    n <= NEWTON_MAX_SPINS && listed <= NEWTON_MAX_LISTED
+}
+
+/// Largest N for which Newton is chosen.
+pub const NEWTON_MAX_SPINS: usize = 200;
+
+/// Largest mean number of listed (active, or silent if fewer) cells per transition for
+/// which Newton is chosen.
+pub const NEWTON_MAX_LISTED: f64 = 12.0;

@@ -1,0 +1,100 @@
+//! The stopping rule of Monte Carlo learning: stop when the model reproduces the data as
+//! well as the data reproduce themselves, judged from fresh samples.
+
+use nalgebra::DVector;
+
+use super::Faithful;
+use crate::{
+    learn::{Control, Observer, Record},
+    model::Energy,
+    stats::{Faithfulness, Moments, SplitHalf},
+    Ising, Raster, Real, Result,
+};
+
+/// An observer that checks, every `rule.every` iterations, the parameters the fit would
+/// return against the data ([`Faithfulness`]) and reports [`Control::Reached`] once both
+/// ratios are at most `rule.target`. Other observers' words pass through; an inactive
+/// check only passes them through.
+pub struct FaithfulCheck<'a, T: Real> {
+    inner: &'a mut dyn Observer<T>,
+    rule: Faithful,
+    active: bool,
+    data: Moments,
+    reference: SplitHalf,
+    n: usize,
+    /// The last check: its iteration, the comparison and the fresh samples' moments.
+    pub last: Option<(usize, Faithfulness, Moments)>,
+    /// A failed check (the fit reports it after the loop).
+    pub error: Option<crate::Error>,
+}
+
+impl<'a, T: Real> FaithfulCheck<'a, T> {
+    /// A check of fits to `data` under `rule` (when `active`), passing records on to
+    /// `inner`.
+    pub fn new(
+        inner: &'a mut dyn Observer<T>,
+        rule: Faithful,
+        active: bool,
+        data: &Raster,
+    ) -> Self {
+        FaithfulCheck {
+            inner,
+            rule,
+            active,
+            data: Moments::of(data),
+            reference: SplitHalf::of(data),
+            n: data.n_spins(),
+            last: None,
+            error: None,
+        }
+    }
+
+    /// The model with parameters `params` against the data, from fresh samples.
+    pub fn measure(&self, params: &DVector<T>) -> Result<(Faithfulness, Moments)> {
+        let mut model = Ising::zeros(self.n);
+        model.set_params(params);
+        let (moments, means_noise, pairs_noise) = self.rule.fresh.ising_moments(&model)?;
+        Ok((
+            Faithfulness::of(&self.data, &moments, &self.reference)
+                .with_noise(means_noise, pairs_noise),
+            moments,
+        ))
+    }
+
+    /// The data's split-half differences.
+    pub fn reference(&self) -> SplitHalf {
+        self.reference
+    }
+}
+
+impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
+    fn observe(&mut self, record: &Record, params: &DVector<T>) -> Control {
+        let control = self.inner.observe(record, params);
+        if !self.active || control != Control::Continue || self.error.is_some() {
+            return control;
+        }
+        let k = record.iteration;
+        // Only once the gradient is mostly noise (the model is near the optimum the samples
+        // can resolve), and only at multiples of `every`: each check costs fresh samples. The
+        // schedule depends on the iteration alone, so a resumed fit checks where an
+        // uninterrupted one would.
+        let noisy = record.signal_to_noise.is_none_or(|s| s < self.rule.noise);
+        if k == 0 || !noisy || !k.is_multiple_of(self.rule.every) {
+            return Control::Continue;
+        }
+        match self.measure(params) {
+            Ok((f, m)) => {
+                self.last = Some((k, f, m));
+                if f.worst_ratio() <= self.rule.target {
+                    Control::Reached
+                } else {
+                    Control::Continue
+                }
+            }
+            Err(e) => {
+                self.error = Some(e);
+                Control::Stop
+            }
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! Equilibrium fits: Boltzmann learning (L-BFGS over exact enumeration; first-order steps
+//! over Monte Carlo chains) and the pseudo-likelihood.
+
+use std::time::Instant;
+
+use nalgebra::DVector;
+
+use super::{
+    auto, drive, faithful::FaithfulCheck, pseudo, regularised, start, Fit, FitControl,
+    IsingFitSettings, IsingMethod, Summary,
+};
+use crate::{
+    init::Init,
+    learn::{Learner, Observer, Outcome},
+    model::{Centering, Energy},
+    objective::{optimality, Likelihood, Objective, ObjectiveKind},
+    optim::AnyOptimizer,
+    sample::{AnySampler, SamplerKind},
+    solve::{Averaging, Lbfgs, Solver, SolverKind, Stochastic},
+    stats::{pair_index, Faithfulness, Moments},
+    Error, Ising, PairStatistics, Raster, Real, Result, Statistics,
+};
+
+/// The independent-spin start: J = 0 and h_i = atanh ⟨s_i⟩ (from regularised means).
+fn independent_start<T: Real>(means: &[f64], n: usize) -> Ising<T> {
+    let mut model = Ising::zeros(n);
+    for (i, &m) in means.iter().take(n).enumerate() {
+        let m = m.clamp(-1.0 + 1e-9, 1.0 - 1e-9);
+        model.params_mut()[i] = T::cast(m.atanh());
+    }
+    model.project();
+    model
+}
+
+/// The model a fit of `data` starts from without a start of its own ([`Init::Zero`]):
+/// J = 0 and h_i = atanh ⟨s_i⟩, from the means as the fit regularises them.
+pub fn independent_model<T: Real>(data: &Raster) -> Ising<T> {
+    let n = data.n_spins();
+    let means = regularised(
+        PairStatistics::new(n).average(data),
+        data.n_samples(),
+        !data.constant_cells().is_empty(),
+    );
+    independent_start(means.as_slice(), n)
+}
+
+/// Fits an equilibrium Ising model to `data` with the settings' method, solver and start.
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// let mut rng = spinfer::seeded(7);
+/// let truth: Ising<f64> = Ising::planted(5, &mut rng);
+/// let data = ExactDistribution::new(&truth).unwrap().sample(50_000, &mut rng);
+/// let settings = IsingFitSettings::default().with_sampler(SamplerKind::Exact);
+/// let fit = fit_ising::<f64>(&data, &settings, &mut NoObserver).unwrap();
+/// assert!(fit.summary.converged && fit.summary.max_gradient <= 1e-8);
+/// assert_eq!(fit.solver, SolverKind::Lbfgs);
+/// ```
+pub fn fit_ising<T: Real>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<Ising<T>>> {
+    fit_ising_with(data, settings, None, observer, &mut FitControl::default())
+}
+
+/// [`fit_ising`] from an explicit start (overriding the settings' `init`), with
+/// checkpoints, resumption and divergence handling.
+pub fn fit_ising_with<T: Real>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    start: Option<Ising<T>>,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, Ising<T>>,
+) -> Result<Fit<Ising<T>>> {
+    settings.check()?;
+    let n = data.n_spins();
+    crate::model::check_dense_size(n)?;
+    if data.n_samples() == 0 {
+        return Err(Error::Shape("no samples to fit".into()));
+    }
+    if let Some(m) = &start {
+        if m.n_spins() != n {
+            return Err(Error::Shape(format!(
+                "the starting model has {} spins, the data {n}",
+                m.n_spins()
+            )));
+        }
+    }
+    if settings.method == IsingMethod::PseudoLikelihood {
+        return pseudo::fit_pseudo_likelihood(data, settings, observer, control);
+    }
+    let stats = PairStatistics::new(n);
+    let constant = data.constant_cells();
+    let data_stats = regularised(stats.average(data), data.n_samples(), !constant.is_empty());
+    let started = Instant::now();
+    let init = if start.is_some() {
+        Init::Pseudo // any warm start: centred steps suit it
+    } else {
+        start::resolve_ising(settings)
+    };
+    let model = match start {
+        Some(m) => m,
+        None if control.resume.is_some() => independent_start(data_stats.as_slice(), n),
+        None => match start::ising_start::<T>(data, init)? {
+            Some(m) => m,
+            None => independent_start(data_stats.as_slice(), n),
+        },
+    };
+    let start_seconds = started.elapsed().as_secs_f64();
+    let solver = auto::ising(settings);
+    let monte_carlo = settings.sampler != SamplerKind::Exact;
+    let centred = settings.centred.unwrap_or(match solver {
+        SolverKind::Lbfgs => true,
+        _ => init != Init::Zero,
+    });
+    let mut sampler = AnySampler::new(settings.sampler, &settings.mcmc)?;
+    if settings.chains_from_data {
+        sampler.start_from(data);
+    }
+    let means: Vec<f64> = data_stats.as_slice()[..n].to_vec();
+    let mut objective =
+        Likelihood::from_data_statistics(model, stats, sampler, data_stats.clone())?
+            .with_penalty(settings.penalty)?;
+    if centred {
+        objective = objective.with_centering(Centering::equilibrium(&means))?;
+    }
+    let job = Job {
+        data,
+        settings,
+        control,
+        data_stats: &data_stats,
+        constant,
+        start_seconds,
+        centred,
+    };
+    match solver {
+        SolverKind::Lbfgs => run(
+            job,
+            objective,
+            Lbfgs::default().with_centring(centred),
+            SolverKind::Lbfgs,
+            observer,
+        ),
+        _ => {
+            let averaging = settings.averaging.unwrap_or(if monte_carlo {
+                Averaging::Suffix
+            } else {
+                Averaging::None
+            });
+            let solver = Stochastic::new(AnyOptimizer::new(settings.optimizer, settings.lr))
+                .with_centring(centred)
+                .with_adaptive_steps(!monte_carlo)
+                .with_averaging(averaging)
+                .with_growth(if monte_carlo { settings.growth } else { None });
+            run(job, objective, solver, SolverKind::Gradient, observer)
+        }
+    }
+}
+
+/// What the run needs besides the objective and the solver.
+struct Job<'a, 'c, T: Real> {
+    data: &'a Raster,
+    settings: &'a IsingFitSettings,
+    control: &'a mut FitControl<'c, Ising<T>>,
+    data_stats: &'a DVector<f64>,
+    constant: Vec<usize>,
+    start_seconds: f64,
+    centred: bool,
+}
+
+type IsingLikelihood<T> = Likelihood<T, Ising<T>, PairStatistics, AnySampler>;
+
+/// Runs the solver (with the faithfulness check for Monte Carlo objectives) and reports at
+/// the returned parameters.
+fn run<T, S>(
+    job: Job<'_, '_, T>,
+    objective: IsingLikelihood<T>,
+    solver: S,
+    kind: SolverKind,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<Ising<T>>>
+where
+    T: Real,
+    S: Solver<IsingLikelihood<T>>,
+{
+    let Job {
+        data,
+        settings,
+        control,
+        data_stats,
+        constant,
+        start_seconds,
+        centred,
+    } = job;
+    let monte_carlo = !objective.is_exact();
+    let rule = settings.faithful.clone().unwrap_or_default();
+    let active = monte_carlo && settings.faithful.is_some();
+    let mut check = FaithfulCheck::new(observer, rule, active, data);
+    let (learner, outcome) = drive(
+        objective,
+        solver,
+        &settings.learn,
+        &mut check,
+        control.resume.take(),
+        control.checkpoint_every,
+        control.checkpoint.as_deref_mut(),
+    )?;
+    let outcome = match outcome {
+        Err(e) => {
+            control.last_finite = Some(learner.model().clone());
+            return Err(e);
+        }
+        Ok(o) => o,
+    };
+    if let Some(e) = check.error.take() {
+        return Err(e);
+    }
+    let last_check = check.last.take();
+    finish(
+        learner,
+        outcome,
+        kind,
+        Report {
+            data_stats,
+            constant,
+            start_seconds,
+            centred,
+            last_check,
+            check: if monte_carlo { Some(&check) } else { None },
+        },
+    )
+}
+
+/// What the summary needs besides the learner.
+struct Report<'a, 'b, T: Real> {
+    data_stats: &'a DVector<f64>,
+    constant: Vec<usize>,
+    start_seconds: f64,
+    centred: bool,
+    last_check: Option<(usize, Faithfulness, Moments)>,
+    check: Option<&'a FaithfulCheck<'b, T>>,
+}
+
+/// The fit at the returned parameters: for exact objectives the last record; for Monte Carlo
+/// ones, fresh samples of the returned (averaged) model against the data.
+fn finish<T, S>(
+    learner: Learner<IsingLikelihood<T>, S>,
+    outcome: Outcome,
+    solver: SolverKind,
+    report: Report<'_, '_, T>,
+) -> Result<Fit<Ising<T>>>
+where
+    T: Real,
+    S: Solver<IsingLikelihood<T>>,
+{
+    let problem = learner.problem();
+    let model = problem.model().clone();
+    let history = learner.history().clone();
+    let last = history.last().cloned();
+    let (summary, faithfulness) = match report.check {
+        None => (
+            Summary {
+                objective: ObjectiveKind::LogLikelihood,
+                value: last.as_ref().and_then(|r| r.objective),
+                max_gradient: last.as_ref().map_or(f64::NAN, |r| r.max_abs_gradient()),
+                converged: outcome.converged(),
+            },
+            None,
+        ),
+        Some(check) => {
+            let final_iteration = history.records.len().saturating_sub(1);
+            let (faithfulness, moments) = match report.last_check {
+                Some((k, f, m)) if k == final_iteration && outcome == Outcome::TargetReached => {
+                    (f, m)
+                }
+                _ => check.measure(model.params())?,
+            };
+            let max_gradient = fresh_max_gradient(&model, problem, report.data_stats, &moments);
+            (
+                Summary {
+                    objective: ObjectiveKind::LogLikelihood,
+                    value: None,
+                    max_gradient,
+                    converged: outcome.converged(),
+                },
+                Some(faithfulness),
+            )
+        }
+    };
+    Ok(Fit {
+        chains: problem.diagnostics(),
+        model,
+        history,
+        outcome,
+        solver,
+        summary,
+        constant_cells: report.constant,
+        faithfulness,
+        start_seconds: report.start_seconds,
+        centred: report.centred,
+    })
+}
+
+/// max |∂L/∂θ| at `model` with the model side from fresh samples (penalty included).
+fn fresh_max_gradient<T: Real>(
+    model: &Ising<T>,
+    problem: &IsingLikelihood<T>,
+    data_stats: &DVector<f64>,
+    fresh: &Moments,
+) -> f64 {
+    let n = model.n_spins();
+    let mut gradient = data_stats.clone();
+    for i in 0..n {
+        gradient[i] -= fresh.means[i];
+        for j in i + 1..n {
+            gradient[n + pair_index(n, i, j)] -= fresh.pairs[(i, j)];
+        }
+    }
+    let theta: Vec<f64> = model.params().iter().map(|v| v.as_f64()).collect();
+    let penalty = problem.penalty();
+    let groups = model.groups();
+    for g in &groups {
+        let (_, l2) = penalty.strengths(g);
+        for k in g.range.clone() {
+            gradient[k] -= l2 * theta[k];
+        }
+    }
+    optimality(&groups, &theta, &gradient, penalty)
+        .iter()
+        .map(|(_, g)| *g)
+        .fold(0.0, f64::max)
+}

@@ -1,0 +1,260 @@
+//! Kinetic fits: the exact likelihood of a time series, by row-wise Newton, L-BFGS or
+//! first-order steps.
+
+use std::time::Instant;
+
+use super::{auto, drive, regularised, start, Fit, FitControl, KineticFitSettings, Summary};
+use crate::{
+    learn::{Learner, Observer},
+    model::{Centering, Energy},
+    objective::{Likelihood, ObjectiveKind},
+    optim::AnyOptimizer,
+    sample::ConditionalExpectation,
+    solve::{Lbfgs, RowNewton, RowProblem, Solver, SolverKind, Stochastic},
+    Error, KineticIsing, Raster, Real, Result, TransitionStatistics, Transitions,
+};
+
+/// Fits a kinetic Ising model to the continuous time series `data` by maximising its exact
+/// likelihood (the settings' solver; by default row-wise Newton or L-BFGS).
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// let mut rng = spinfer::seeded(2);
+/// let truth = KineticIsing::<f64>::planted(6, KineticOptions::default(), &mut rng);
+/// let series = simulate(&truth, 20_000, None, &mut rng).unwrap();
+/// let fit = fit_kinetic::<f64>(&series, &KineticFitSettings::default(), &mut NoObserver).unwrap();
+/// assert!(fit.summary.converged && fit.summary.max_gradient <= 1e-5);
+/// ```
+pub fn fit_kinetic<T: Real>(
+    data: &Raster,
+    settings: &KineticFitSettings,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<KineticIsing<T>>> {
+    let transitions = Transitions::from_series(data);
+    fit_kinetic_with(
+        &transitions,
+        settings,
+        None,
+        observer,
+        &mut FitControl::default(),
+    )
+}
+
+/// Fits a kinetic Ising model to a set of transitions (repeats, splits: [`Transitions`]),
+/// from an explicit start (overriding the settings' `init`), with checkpoints, resumption
+/// and divergence handling.
+pub fn fit_kinetic_with<T: Real>(
+    data: &Transitions,
+    settings: &KineticFitSettings,
+    start: Option<KineticIsing<T>>,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, KineticIsing<T>>,
+) -> Result<Fit<KineticIsing<T>>> {
+    settings.check()?;
+    let n = data.n_spins();
+    crate::model::check_dense_size(n)?;
+    if data.is_empty() {
+        return Err(Error::Shape(
+            "no transitions: a time series needs at least 2 bins".into(),
+        ));
+    }
+    if let Some(m) = &start {
+        if m.n_spins() != n || m.options() != settings.options {
+            return Err(Error::Shape(format!(
+                "the starting model ({} spins, {:?}) does not match the fit ({n} spins, {:?})",
+                m.n_spins(),
+                m.options(),
+                settings.options
+            )));
+        }
+    }
+    let constant = data.after().constant_cells();
+    let mut solver = auto::kinetic(settings, data);
+    if solver == SolverKind::Newton && start.is_some() {
+        solver = SolverKind::Lbfgs;
+    }
+    if solver == SolverKind::Newton {
+        return fit_newton(data, settings, observer, control, constant);
+    }
+    let stats = TransitionStatistics::new(n);
+    let data_stats = regularised(
+        stats.average_transitions(data),
+        data.len(),
+        !constant.is_empty(),
+    );
+    let started = Instant::now();
+    let model = match start {
+        Some(m) => m,
+        None => {
+            let from_init = if control.resume.is_some() {
+                None
+            } else {
+                start::kinetic_start::<T>(data, settings.init, settings.options)?
+            };
+            from_init.unwrap_or_else(|| {
+                // Independent cells: J = 0 and h_i = atanh ⟨s_i(t+1)⟩, the maximum of L at
+                // J = 0.
+                let mut model = KineticIsing::zeros(n, settings.options);
+                for i in 0..n {
+                    let m = data_stats[i].clamp(-1.0 + 1e-9, 1.0 - 1e-9);
+                    model.params_mut()[i] = T::cast(m.atanh());
+                }
+                model
+            })
+        }
+    };
+    let start_seconds = started.elapsed().as_secs_f64();
+    let mut objective = Likelihood::from_data_statistics(
+        model,
+        stats,
+        ConditionalExpectation::of(data)?,
+        data_stats,
+    )?
+    .with_penalty(settings.penalty)?;
+    if settings.centred {
+        objective = objective.with_centering(Centering::transitions(data))?;
+    }
+    let job = (control, constant, start_seconds);
+    match solver {
+        SolverKind::Gradient => {
+            let solver = Stochastic::new(AnyOptimizer::new(settings.optimizer, settings.lr))
+                .with_centring(settings.centred)
+                .with_adaptive_steps(true);
+            run(
+                job,
+                objective,
+                solver,
+                SolverKind::Gradient,
+                settings,
+                observer,
+            )
+        }
+        _ => {
+            let solver = Lbfgs::default().with_centring(settings.centred);
+            run(
+                job,
+                objective,
+                solver,
+                SolverKind::Lbfgs,
+                settings,
+                observer,
+            )
+        }
+    }
+}
+
+type KineticLikelihood<T> =
+    Likelihood<T, KineticIsing<T>, TransitionStatistics, ConditionalExpectation>;
+
+fn run<T, S>(
+    (control, constant, start_seconds): (&mut FitControl<'_, KineticIsing<T>>, Vec<usize>, f64),
+    objective: KineticLikelihood<T>,
+    solver: S,
+    kind: SolverKind,
+    settings: &KineticFitSettings,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<KineticIsing<T>>>
+where
+    T: Real,
+    S: Solver<KineticLikelihood<T>>,
+{
+    let (learner, outcome): (Learner<KineticLikelihood<T>, S>, _) = drive(
+        objective,
+        solver,
+        &settings.learn,
+        observer,
+        control.resume.take(),
+        control.checkpoint_every,
+        control.checkpoint.as_deref_mut(),
+    )?;
+    let outcome = match outcome {
+        Err(e) => {
+            control.last_finite = Some(learner.model().clone());
+            return Err(e);
+        }
+        Ok(o) => o,
+    };
+    let last = learner.history().last().cloned();
+    Ok(Fit {
+        model: learner.model().clone(),
+        summary: Summary {
+            objective: ObjectiveKind::LogLikelihood,
+            value: last.as_ref().and_then(|r| r.objective),
+            max_gradient: last.as_ref().map_or(f64::NAN, |r| r.max_abs_gradient()),
+            converged: outcome.converged(),
+        },
+        history: learner.history().clone(),
+        outcome,
+        solver: kind,
+        constant_cells: constant,
+        chains: None,
+        faithfulness: None,
+        start_seconds,
+        centred: settings.centred,
+    })
+}
+
+/// Row-wise Newton from independent cells.
+fn fit_newton<T: Real>(
+    data: &Transitions,
+    settings: &KineticFitSettings,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, KineticIsing<T>>,
+    constant: Vec<usize>,
+) -> Result<Fit<KineticIsing<T>>> {
+    let problem = RowProblem::new(
+        data,
+        None,
+        settings.options.self_couplings,
+        &settings.penalty,
+    )?;
+    let mut adapter = CastObserver { inner: observer };
+    let (learner, outcome) = drive(
+        problem,
+        RowNewton,
+        &settings.learn,
+        &mut adapter,
+        control.resume.take(),
+        control.checkpoint_every,
+        control.checkpoint.as_deref_mut(),
+    )?;
+    let outcome = outcome?;
+    let state = learner.solver_state().expect("the run started");
+    let params = learner.problem().params(state).map(T::cast);
+    let mut model = KineticIsing::zeros(data.n_spins(), settings.options);
+    model.set_params(&params);
+    let last = learner.history().last().cloned();
+    Ok(Fit {
+        model,
+        summary: Summary {
+            objective: ObjectiveKind::LogLikelihood,
+            value: last.as_ref().and_then(|r| r.objective),
+            max_gradient: last.as_ref().map_or(f64::NAN, |r| r.max_abs_gradient()),
+            converged: outcome.converged(),
+        },
+        history: learner.history().clone(),
+        outcome,
+        solver: SolverKind::Newton,
+        constant_cells: constant,
+        chains: None,
+        faithfulness: None,
+        start_seconds: 0.0,
+        centred: false,
+    })
+}
+
+/// Shows an observer of `T` models the f64 parameters of the Newton solver.
+struct CastObserver<'a, T: Real> {
+    inner: &'a mut dyn Observer<T>,
+}
+
+impl<T: Real> Observer<f64> for CastObserver<'_, T> {
+    fn observe(
+        &mut self,
+        record: &crate::learn::Record,
+        params: &nalgebra::DVector<f64>,
+    ) -> crate::learn::Control {
+        self.inner.observe(record, &params.map(T::cast))
+    }
+}

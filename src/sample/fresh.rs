@@ -1,0 +1,117 @@
+//! Fresh samples of a fitted model, independent of the chains that fitted it: what model
+//! checks (the comparison with data, the fit's stopping rule) are computed from.
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use nalgebra::{DMatrix, DVector};
+
+use super::{simulate, McmcSettings, Metropolis, Sampler};
+use crate::{
+    model::{FlipEnergy, KineticIsing},
+    stats::{pair_index, Moments, PairStatistics},
+    Error, Raster, Real, Result,
+};
+
+/// Fresh samples drawn from a fitted model for the comparison.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FreshSamples {
+    /// Number of samples (equilibrium) or time bins (kinetic) kept.
+    pub samples: usize,
+    /// Metropolis sweeps (equilibrium) or Glauber steps (kinetic) discarded first.
+    pub burn_in: usize,
+    /// Metropolis sweeps between kept samples.
+    pub sweeps: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Default for FreshSamples {
+    fn default() -> Self {
+        FreshSamples {
+            samples: 500_000,
+            burn_in: 1000,
+            sweeps: 1,
+            seed: 7,
+        }
+    }
+}
+
+impl FreshSamples {
+    /// Independent Metropolis chains for equilibrium models.
+    pub const CHAINS: usize = 16;
+
+    /// Validates the settings.
+    pub fn check(&self) -> Result<()> {
+        if self.samples < 2 || self.samples > McmcSettings::MAX_SAMPLES {
+            return Err(Error::setting(
+                "samples",
+                self.samples,
+                format!("between 2 and {}", McmcSettings::MAX_SAMPLES),
+            ));
+        }
+        if self.sweeps == 0 {
+            return Err(Error::setting("sweeps", self.sweeps, ">= 1"));
+        }
+        Ok(())
+    }
+
+    /// Means and pair moments of an equilibrium model from 16 independent Metropolis chains,
+    /// Rao–Blackwellised (from the conditional means of each recorded sample, see
+    /// [`crate::Statistics::average_conditional`]), with the root mean square standard
+    /// errors of the means and of the pair moments from the spread of the chains.
+    pub fn ising_moments<T: Real, M: FlipEnergy<T>>(
+        &self,
+        model: &M,
+    ) -> Result<(Moments, f64, f64)> {
+        self.check()?;
+        let n = model.n_spins();
+        let mut chains = self.chains(true)?;
+        let averages = Sampler::<T, M>::averages(&mut chains, model, &PairStatistics::new(n))?;
+        let mut moments = Moments {
+            samples: self.samples,
+            means: averages.stats.rows(0, n).clone_owned(),
+            pairs: DMatrix::identity(n, n),
+        };
+        for i in 0..n {
+            for j in i + 1..n {
+                let v = averages.stats[n + pair_index(n, i, j)];
+                moments.pairs[(i, j)] = v;
+                moments.pairs[(j, i)] = v;
+            }
+        }
+        let se = averages
+            .std_error
+            .unwrap_or_else(|| DVector::zeros(averages.stats.len()));
+        let rms = |v: &[f64]| (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt();
+        Ok((moments, rms(&se.as_slice()[..n]), rms(&se.as_slice()[n..])))
+    }
+
+    fn chains(&self, rao_blackwell: bool) -> Result<Metropolis> {
+        Metropolis::new(
+            McmcSettings::default()
+                .with_samples(self.samples)
+                .with_chains(Self::CHAINS)
+                .with_burn_in(self.burn_in)
+                .with_sweeps(self.sweeps)
+                .with_persistent(false)
+                .with_seed(self.seed)
+                .with_rao_blackwell(rao_blackwell),
+        )
+    }
+
+    /// Samples of an equilibrium model from 16 independent Metropolis chains.
+    pub fn ising<T: Real, M: FlipEnergy<T>>(&self, model: &M) -> Result<Raster> {
+        self.check()?;
+        Ok(self.chains(false)?.sample(model))
+    }
+
+    /// A time series of a kinetic model by parallel Glauber dynamics after a burn-in.
+    pub fn kinetic<T: Real>(&self, model: &KineticIsing<T>) -> Result<Raster> {
+        self.check()?;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        let run = simulate(model, self.burn_in + self.samples, None, &mut rng)?;
+        Ok(run.samples(self.burn_in, self.burn_in + self.samples))
+    }
+}
