@@ -22,6 +22,8 @@ pub struct FaithfulCheck<'a, T: Real> {
     data: Moments,
     reference: SplitHalf,
     n: usize,
+    /// Monte Carlo samples per iteration at the start.
+    initial_samples: usize,
     /// The last check: its iteration, the comparison and the fresh samples' moments.
     pub last: Option<(usize, Faithfulness, Moments)>,
     /// A failed check (the fit reports it after the loop).
@@ -36,6 +38,7 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
         rule: Faithful,
         active: bool,
         data: &Raster,
+        initial_samples: usize,
     ) -> Self {
         FaithfulCheck {
             inner,
@@ -44,6 +47,7 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
             data: Moments::of(data),
             reference: SplitHalf::of(data),
             n: data.n_spins(),
+            initial_samples,
             last: None,
             error: None,
         }
@@ -74,11 +78,12 @@ impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
             return control;
         }
         let k = record.iteration;
-        // Only once the gradient is mostly noise (the model is near the optimum the samples
-        // can resolve), and only at multiples of `every`: each check costs fresh samples. The
-        // schedule depends on the iteration alone, so a resumed fit checks where an
-        // uninterrupted one would.
-        let noisy = record.signal_to_noise.is_none_or(|s| s < self.rule.noise);
+        // Only once the model is near the optimum the samples can resolve (the gradient is
+        // mostly noise now, or was before: the samples have grown), and only at multiples of
+        // `every`: each check costs fresh samples. The schedule depends on the record alone,
+        // so a resumed fit checks where an uninterrupted one would.
+        let noisy = record.signal_to_noise.is_none_or(|s| s < self.rule.noise)
+            || record.samples.is_some_and(|m| m > self.initial_samples);
         if k == 0 || !noisy || !k.is_multiple_of(self.rule.every) {
             return Control::Continue;
         }

@@ -197,7 +197,7 @@ where
     let monte_carlo = !objective.is_exact();
     let rule = settings.faithful.clone().unwrap_or_default();
     let active = monte_carlo && settings.faithful.is_some();
-    let mut check = FaithfulCheck::new(observer, rule, active, data);
+    let mut check = FaithfulCheck::new(observer, rule, active, data, settings.mcmc.samples);
     let (learner, outcome) = drive(
         objective,
         solver,

@@ -14,6 +14,19 @@ use crate::{
     Error, Raster, Real, Result,
 };
 
+/// Fresh samples of an equilibrium model with Rao–Blackwellised moments.
+#[derive(Clone, Debug)]
+pub struct FreshIsing {
+    /// The samples (16 chains, in chain order).
+    pub samples: Raster,
+    /// Means and pair moments from the conditional means of the samples.
+    pub moments: Moments,
+    /// Root mean square standard error of the means.
+    pub means_noise: f64,
+    /// Root mean square standard error of the pair moments.
+    pub pairs_noise: f64,
+}
+
 /// Fresh samples drawn from a fitted model for the comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FreshSamples {
@@ -65,6 +78,12 @@ impl FreshSamples {
         &self,
         model: &M,
     ) -> Result<(Moments, f64, f64)> {
+        let f = self.ising_rao_blackwell(model)?;
+        Ok((f.moments, f.means_noise, f.pairs_noise))
+    }
+
+    /// [`FreshSamples::ising_moments`] with the samples themselves.
+    pub fn ising_rao_blackwell<T: Real, M: FlipEnergy<T>>(&self, model: &M) -> Result<FreshIsing> {
         self.check()?;
         let n = model.n_spins();
         let mut chains = self.chains(true)?;
@@ -85,7 +104,15 @@ impl FreshSamples {
             .std_error
             .unwrap_or_else(|| DVector::zeros(averages.stats.len()));
         let rms = |v: &[f64]| (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt();
-        Ok((moments, rms(&se.as_slice()[..n]), rms(&se.as_slice()[n..])))
+        Ok(FreshIsing {
+            samples: chains
+                .last_samples()
+                .cloned()
+                .unwrap_or_else(|| Raster::zeros(n, 0)),
+            moments,
+            means_noise: rms(&se.as_slice()[..n]),
+            pairs_noise: rms(&se.as_slice()[n..]),
+        })
     }
 
     fn chains(&self, rao_blackwell: bool) -> Result<Metropolis> {

@@ -23,7 +23,7 @@ pub use chains::{Chain, ChainsState, Mcmc, McmcSettings, UpdateRule};
 pub use conditional::ConditionalExpectation;
 pub use diagnostics::ChainDiagnostics;
 pub use exact::{ExactDistribution, ExactSampler, MAX_EXACT_SPINS};
-pub use fresh::FreshSamples;
+pub use fresh::{FreshIsing, FreshSamples};
 pub use gibbs::HeatBath;
 pub use glauber::simulate;
 pub use metropolis::MetropolisRule;

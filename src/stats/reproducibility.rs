@@ -93,9 +93,9 @@ impl Faithfulness {
             / self.pairs.max(f64::MIN_POSITIVE)
     }
 
-    /// The larger of the two noise-corrected ratios.
+    /// The larger of the two ratios, as measured (the estimate's own noise included).
     pub fn worst_ratio(&self) -> f64 {
-        self.means_corrected().max(self.pairs_corrected())
+        self.means_ratio.max(self.pairs_ratio)
     }
 
     /// One line: the RMSEs, their ratios to the split-half difference, and the noise.

@@ -14,7 +14,7 @@ pub use crate::stats::{agreement, rmse, upper_triangle, Agreement};
 use crate::{
     model::KineticIsing,
     sample::ChainDiagnostics,
-    stats::{LaggedMoments, Moments, Triplets},
+    stats::{Faithfulness, LaggedMoments, Moments, SplitHalf, Triplets},
     Error, Ising, Raster, Real, Result, Transitions,
 };
 
@@ -64,20 +64,38 @@ pub struct Comparison {
     /// Equilibration diagnostics of the fresh Metropolis chains (equilibrium models).
     #[serde(default)]
     pub chains: Option<ChainDiagnostics>,
+    /// Means and pair moments, model against data, as multiples of the data's own
+    /// split-half difference (first against second half of the data).
+    #[serde(default)]
+    pub faithfulness: Option<Faithfulness>,
+    /// How the model's means and pair moments were estimated.
+    #[serde(default)]
+    pub estimator: String,
 }
 
 impl Comparison {
     /// Equal-time statistics of two rasters: means, pair moments ⟨s_i s_j⟩, connected
     /// correlations, and raw and connected triplet moments.
     pub fn equal_time(data: &Raster, model: &Raster, triplets: &Triplets) -> Result<Self> {
+        Self::equal_time_with(data, model, &Moments::of(model), triplets)
+    }
+
+    /// [`Comparison::equal_time`] with the model's means and pair moments given (for
+    /// example Rao–Blackwellised estimates); `model` still gives the triplets.
+    pub fn equal_time_with(
+        data: &Raster,
+        model: &Raster,
+        mm: &Moments,
+        triplets: &Triplets,
+    ) -> Result<Self> {
         let n = data.n_spins();
-        if model.n_spins() != n {
+        if model.n_spins() != n || mm.means.len() != n {
             return Err(Error::Shape(format!(
                 "model samples have {} spins, the data {n}",
                 model.n_spins()
             )));
         }
-        let (md, mm) = (Moments::of(data), Moments::of(model));
+        let md = Moments::of(data);
         let (td, tm) = (triplets.moments(data), triplets.moments(model));
         let statistics = vec![
             StatisticComparison::new(
@@ -105,7 +123,7 @@ impl Comparison {
                 "connected_triplets",
                 "⟨δs_i δs_j δs_k⟩",
                 triplets.connected(&td, &md),
-                triplets.connected(&tm, &mm),
+                triplets.connected(&tm, mm),
                 n,
             ),
             StatisticComparison::new("triplets", "⟨s_i s_j s_k⟩", td, tm, n),
@@ -115,16 +133,27 @@ impl Comparison {
             data_samples: data.n_samples(),
             model_samples: model.n_samples(),
             triplets: triplets.describe(),
+            faithfulness: Some(Faithfulness::of(&md, mm, &SplitHalf::of(data))),
             statistics,
             chains: None,
+            estimator: "the spins of the fresh samples".into(),
         })
     }
 
-    /// An equilibrium model against data, from fresh Metropolis samples.
+    /// An equilibrium model against data, from fresh Metropolis samples: means, pair
+    /// moments and connected correlations Rao–Blackwellised (from the conditional means of
+    /// every sample: unbiased, with a smaller variance), triplets from the spins.
     pub fn ising<T: Real>(model: &Ising<T>, data: &Raster, fresh: &FreshSamples) -> Result<Self> {
-        let samples = fresh.ising(model)?;
-        let mut c = Self::equal_time(data, &samples, &Triplets::for_spins(data.n_spins(), 1))?;
-        c.chains = ChainDiagnostics::of(&samples, FreshSamples::CHAINS);
+        let f = fresh.ising_rao_blackwell(model)?;
+        let triplets = Triplets::for_spins(data.n_spins(), 1);
+        let mut c = Self::equal_time_with(data, &f.samples, &f.moments, &triplets)?;
+        c.chains = ChainDiagnostics::of(&f.samples, FreshSamples::CHAINS);
+        c.faithfulness = c
+            .faithfulness
+            .map(|r| r.with_noise(f.means_noise, f.pairs_noise));
+        c.estimator = "Rao–Blackwellised: from the conditional means E[s_i | s_∖i] of the fresh \
+                       samples"
+            .into();
         Ok(c)
     }
 
@@ -166,11 +195,19 @@ impl Comparison {
     /// A Markdown table, one row per statistic.
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "Data: {} samples; model: {} fresh samples; triplets: {}.\n\n\
+            "Data: {} samples; model: {} fresh samples (means and pairs {}); triplets: {}.\n\n\
              | statistic | entries | Pearson r | slope | RMSE | distance per site |\n\
              |---|---:|---:|---:|---:|---:|\n",
-            self.data_samples, self.model_samples, self.triplets
+            self.data_samples, self.model_samples, self.estimator, self.triplets
         );
+        if let Some(f) = &self.faithfulness {
+            out = format!(
+                "Against the data's own reproducibility (first against second half of the \
+                 data): means {:.2}×, pairs {:.2}× the split-half difference (model-side \
+                 standard errors {:.1e} and {:.1e}).\n\n{out}",
+                f.means_ratio, f.pairs_ratio, f.means_noise, f.pairs_noise
+            );
+        }
         if let Some(d) = &self.chains {
             out = format!(
                 "Fresh chains: R̂ = {:.3} across {} chains, autocorrelation time {:.1} samples.{}\n\n{out}",
