@@ -84,7 +84,7 @@ impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
         // so a resumed fit checks where an uninterrupted one would.
         let noisy = record.signal_to_noise.is_none_or(|s| s < self.rule.noise)
             || record.samples.is_some_and(|m| m > self.initial_samples);
-        if k == 0 || !noisy || !k.is_multiple_of(self.rule.every) {
+        if !noisy || !k.is_multiple_of(self.rule.every) {
             return Control::Continue;
         }
         match self.measure(params) {

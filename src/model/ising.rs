@@ -226,6 +226,13 @@ impl<T: Real> FlipEnergy<T> for Ising<T> {
         }
     }
 
+    fn pairwise(&self) -> Option<super::Pairwise<'_, T>> {
+        Some(super::Pairwise {
+            fields: &self.params.as_slice()[..self.n],
+            couplings: self.couplings.as_slice(),
+        })
+    }
+
     /// f_k += 2 s_i(new) J_ki for every k: one column axpy.
     #[inline(always)]
     fn flipped(&self, s: &[Spin], local: &mut Vec<T>, i: usize) {

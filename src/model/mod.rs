@@ -167,6 +167,22 @@ pub trait FlipEnergy<T: Real>: Energy<T> {
     /// Updates the cache after spin i was flipped: `s` already holds the new configuration.
     /// The default does nothing (no cache).
     fn flipped(&self, _s: &[Spin], _local: &mut Self::Local, _i: usize) {}
+
+    /// For a pairwise model E(s) = −Σ_i h_i s_i − ½ Σ_ij J_ij s_i s_j (J symmetric, zero
+    /// diagonal): its fields and dense couplings, so that the samplers can run their
+    /// vectorised kernel. The default is `None` (the generic single-flip kernel).
+    fn pairwise(&self) -> Option<Pairwise<'_, T>> {
+        None
+    }
+}
+
+/// The fields and couplings of a pairwise model (see [`FlipEnergy::pairwise`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Pairwise<'a, T: Real> {
+    /// h, N entries.
+    pub fields: &'a [T],
+    /// J, N × N column-major, symmetric with a zero diagonal.
+    pub couplings: &'a [T],
 }
 
 /// Flips s_i and updates the model's cache: s_i → −s_i, then [`FlipEnergy::flipped`].

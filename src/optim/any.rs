@@ -14,7 +14,11 @@ pub enum OptimizerKind {
     Sgd,
     /// Heavy-ball momentum (β = 0.9).
     Momentum,
-    /// Adam (β₁ = 0.9, β₂ = 0.999).
+    /// Adam (β₁ = 0.9, β₂ = 0.99). The second moment forgets in about 100 steps rather
+    /// than the usual 1000: with Monte Carlo gradients the large gradients of the first
+    /// iterations otherwise keep the steps small for hundreds of iterations (on the
+    /// synthetic retina the default fit reaches the data's faithfulness in 250 iterations
+    /// instead of 300, and 270 instead of 380 on another seed).
     Adam,
 }
 
@@ -31,12 +35,16 @@ pub enum AnyOptimizer {
 }
 
 impl AnyOptimizer {
-    /// The optimiser of that kind with learning rate `lr` and standard other settings.
+    /// The optimiser of that kind with learning rate `lr` and the crate's other settings
+    /// (momentum β = 0.9; Adam β₁ = 0.9, β₂ = 0.99, ε = 10⁻⁸).
     pub fn new(kind: OptimizerKind, lr: f64) -> Self {
         match kind {
             OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd { lr }),
             OptimizerKind::Momentum => AnyOptimizer::Momentum(Momentum { lr, beta: 0.9 }),
-            OptimizerKind::Adam => AnyOptimizer::Adam(Adam::with_lr(lr)),
+            OptimizerKind::Adam => AnyOptimizer::Adam(Adam {
+                beta2: 0.99,
+                ..Adam::with_lr(lr)
+            }),
         }
     }
 }

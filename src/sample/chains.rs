@@ -9,7 +9,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{ChainDiagnostics, ModelAverages, Sampler};
+use super::{
+    lanes::{run_group, LANES},
+    ChainDiagnostics, ModelAverages, Sampler,
+};
 use crate::{
     kernels::fastmath::tanh_half_into,
     model::{flip, FlipEnergy},
@@ -23,6 +26,11 @@ pub trait UpdateRule: Copy + Default + Send + Sync + 'static {
     const NAME: &'static str;
     /// Whether to flip a spin whose flip changes the energy by `delta`.
     fn accept<T: Real, R: Rng>(delta: T, rng: &mut R) -> bool;
+    /// For the vectorised kernel of pairwise models ([`super::lanes`]): the threshold t(u)
+    /// of a uniform variate u ∈ (0, 1] such that flipping when ΔE ≤ t(u) has the rule's
+    /// acceptance probability. The thresholds of a whole sweep are computed before it, so
+    /// the test at each site is one comparison.
+    fn threshold<const FMA: bool>(u: f64) -> f64;
 }
 
 /// Settings of a set of chains.
@@ -46,6 +54,12 @@ pub struct McmcSettings {
     /// ([`Statistics::average_conditional`]): unbiased, with a smaller variance.
     #[serde(default)]
     pub rao_blackwell: bool,
+    /// Persistent chains: at every call, restart one chain (in turn) from a random
+    /// configuration with `burn_in` sweeps. Persistent chains that all sit in one basin of
+    /// a model with several never tell learning about the others; restarted chains fall
+    /// into every basin with its weight from random states, as fresh samples do.
+    #[serde(default)]
+    pub restarts: bool,
 }
 
 impl Default for McmcSettings {
@@ -58,6 +72,7 @@ impl Default for McmcSettings {
             persistent: true,
             seed: 1,
             rao_blackwell: false,
+            restarts: false,
         }
     }
 }
@@ -125,6 +140,12 @@ impl McmcSettings {
         self.rao_blackwell = on;
         self
     }
+
+    /// These settings with (or without) a restart of one chain per call.
+    pub fn with_restarts(mut self, on: bool) -> Self {
+        self.restarts = on;
+        self
+    }
 }
 
 /// One chain: its configuration and its own generator.
@@ -136,17 +157,24 @@ pub struct Chain {
     pub rng: Xoshiro256PlusPlus,
     /// Whether the burn-in has been done for the current run.
     pub burned_in: bool,
+    /// Whether the chain was restarted (then its burn-in is [`RESTART_BURN_IN`] sweeps).
+    #[serde(default)]
+    pub restarted: bool,
 }
+
+/// Sweeps after a restart ([`McmcSettings::restarts`]): enough to fall into a basin from a
+/// random state, short enough to cost a few percent of an iteration.
+pub const RESTART_BURN_IN: usize = 50;
 
 /// What one chain returns from a call: its samples and, for the Rao–Blackwellised estimator,
 /// the conditional mean of every spin in every sample.
-struct ChainRun {
-    samples: Raster,
-    conditional: Option<DMatrix<f32>>,
+pub(super) struct ChainRun {
+    pub(super) samples: Raster,
+    pub(super) conditional: Option<DMatrix<f32>>,
 }
 
 impl Chain {
-    fn randomize(&mut self, n: usize) {
+    pub(super) fn randomize(&mut self, n: usize) {
         self.spins = (0..n)
             .map(|_| {
                 if self.rng.next_u64() >> 63 == 1 {
@@ -157,6 +185,16 @@ impl Chain {
             })
             .collect();
         self.burned_in = false;
+        self.restarted = false;
+    }
+
+    /// The burn-in this chain still needs.
+    pub(super) fn burn_in(&self, settings: &McmcSettings) -> usize {
+        match (self.burned_in, self.restarted) {
+            (true, _) => 0,
+            (false, true) => RESTART_BURN_IN.min(settings.burn_in),
+            (false, false) => settings.burn_in,
+        }
     }
 
     fn run<T: Real, M: FlipEnergy<T>, U: UpdateRule>(
@@ -170,16 +208,11 @@ impl Chain {
             self.randomize(n);
         }
         let mut local = model.local(&self.spins);
-        if !self.burned_in {
-            sweeps::<T, M, U>(
-                model,
-                &mut self.spins,
-                &mut local,
-                &mut self.rng,
-                settings.burn_in,
-            );
-            self.burned_in = true;
+        let burn_in = self.burn_in(settings);
+        if burn_in > 0 {
+            sweeps::<T, M, U>(model, &mut self.spins, &mut local, &mut self.rng, burn_in);
         }
+        self.burned_in = true;
         let mut out = Raster::zeros(n, samples);
         let mut conditional = settings
             .rao_blackwell
@@ -247,6 +280,9 @@ pub struct ChainsState {
     pub chains: Vec<Chain>,
     /// Samples per call.
     pub samples: usize,
+    /// Calls made (which chain restarts next, with [`McmcSettings::restarts`]).
+    #[serde(default)]
+    pub calls: u64,
 }
 
 /// A set of independent single-spin-flip chains with update rule `U`.
@@ -268,6 +304,7 @@ pub struct Mcmc<U: UpdateRule> {
     settings: McmcSettings,
     chains: Vec<Chain>,
     last: Option<Raster>,
+    calls: u64,
     rule: PhantomData<U>,
 }
 
@@ -282,6 +319,7 @@ impl<U: UpdateRule> Mcmc<U> {
                     spins: Vec::new(),
                     rng: rng.clone(),
                     burned_in: false,
+                    restarted: false,
                 };
                 rng.jump();
                 chain
@@ -291,6 +329,7 @@ impl<U: UpdateRule> Mcmc<U> {
             settings,
             chains,
             last: None,
+            calls: 0,
             rule: PhantomData,
         })
     }
@@ -326,17 +365,39 @@ impl<U: UpdateRule> Mcmc<U> {
         total / c + usize::from(k < total % c)
     }
 
+    /// Every chain's run: groups of [`LANES`] chains through the vectorised kernel for
+    /// pairwise models, one chain at a time otherwise; groups or chains in parallel.
     fn run_all<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Vec<ChainRun> {
+        if self.settings.restarts && self.settings.persistent && !self.chains.is_empty() {
+            let k = (self.calls % self.chains.len() as u64) as usize;
+            let chain = &mut self.chains[k];
+            if chain.spins.len() == model.n_spins() {
+                chain.randomize(model.n_spins());
+                chain.restarted = true;
+            }
+        }
+        self.calls += 1;
         let total = self.settings.samples;
         let shares: Vec<usize> = (0..self.chains.len())
             .map(|k| self.share(k, total))
             .collect();
         let settings = &self.settings;
-        self.chains
-            .par_iter_mut()
-            .zip(shares)
-            .map(|(chain, m)| chain.run::<T, M, U>(model, m, settings))
-            .collect()
+        match model.pairwise() {
+            Some(pairwise) => self
+                .chains
+                .par_chunks_mut(LANES)
+                .zip(shares.par_chunks(LANES))
+                .flat_map_iter(|(group, shares)| {
+                    run_group::<T, U>(group, pairwise, shares, settings)
+                })
+                .collect(),
+            None => self
+                .chains
+                .par_iter_mut()
+                .zip(shares)
+                .map(|(chain, m)| chain.run::<T, M, U>(model, m, settings))
+                .collect(),
+        }
     }
 
     /// Draws `settings.samples` samples from the model, split evenly over the chains.
@@ -408,6 +469,7 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for Mcmc<U> {
         ChainsState {
             chains: self.chains.clone(),
             samples: self.settings.samples,
+            calls: self.calls,
         }
     }
 
@@ -436,6 +498,7 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for Mcmc<U> {
             }
         }
         self.chains = state.chains;
+        self.calls = state.calls;
         self.set_samples_checked(state.samples)
     }
 

@@ -3,7 +3,7 @@
 use rand::Rng;
 
 use super::UpdateRule;
-use crate::Real;
+use crate::{kernels::fastmath::ln_unit, Real};
 
 /// Heat bath: set spin i from its conditional distribution, i.e. flip it with probability
 /// 1 / (1 + exp(ΔE)).
@@ -16,5 +16,11 @@ impl UpdateRule for HeatBath {
     #[inline(always)]
     fn accept<T: Real, R: Rng>(delta: T, rng: &mut R) -> bool {
         T::unit_from_bits(rng.next_u64()) * (T::one() + delta.exp()) < T::one()
+    }
+
+    /// ln((1 − u)/u): P(ΔE ≤ ln((1 − u)/u)) = P(u ≤ 1/(1 + exp ΔE)) = 1/(1 + exp ΔE).
+    #[inline(always)]
+    fn threshold<const FMA: bool>(u: f64) -> f64 {
+        ln_unit::<FMA>(1.0 - u) - ln_unit::<FMA>(u)
     }
 }

@@ -4,7 +4,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
 use super::UpdateRule;
-use crate::Real;
+use crate::{kernels::fastmath::ln_unit, Real};
 
 /// Metropolis: accept a flip with probability min(1, exp(−ΔE)).
 ///
@@ -26,5 +26,11 @@ impl UpdateRule for MetropolisRule {
         }
         let e: f64 = Exp1.sample(rng);
         e > delta.as_f64()
+    }
+
+    /// −ln u: P(ΔE ≤ −ln u) = min(1, exp(−ΔE)).
+    #[inline(always)]
+    fn threshold<const FMA: bool>(u: f64) -> f64 {
+        -ln_unit::<FMA>(u)
     }
 }

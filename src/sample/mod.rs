@@ -10,6 +10,7 @@ pub mod exact;
 pub mod fresh;
 pub mod gibbs;
 pub mod glauber;
+mod lanes;
 pub mod metropolis;
 
 use nalgebra::DVector;

@@ -25,13 +25,14 @@ pub enum Averaging {
     /// that stops earlier returns its last iterate.
     Tail(f64),
     /// The average over the last half to three quarters of the iterates since the Monte
-    /// Carlo sample size last grew: two running sums, the older one dropped each time the
-    /// count doubles. With Monte Carlo gradients the iterates jitter around the optimum by
-    /// the sampling noise times the step size; their average does not, and restarting it
-    /// when the samples grow leaves out the noisier, farther iterates. Before the first
-    /// growth (with [`Growth`]) the last iterate is returned: the iterates still drift
-    /// towards the optimum, and their average would lag behind. Without growth the average
-    /// runs from the start.
+    /// Carlo samples last grew (or since the gradient first became mostly noise): two
+    /// running sums, the older one dropped each time the count doubles. With Monte Carlo
+    /// gradients the iterates jitter around the optimum by the sampling noise times the step
+    /// size; their average does not, and restarting it when the samples grow leaves out the
+    /// noisier iterates. Before the gradient is noise-dominated (signal-to-noise below
+    /// [`Growth::ratio`]) the last iterate is returned: the iterates still drift towards the
+    /// optimum, and their average would lag behind. Without [`Growth`] (or standard errors)
+    /// the average runs from the start.
     Suffix,
 }
 
@@ -204,10 +205,11 @@ pub struct StochasticState<T: Real, S> {
     pub steps: usize,
     /// Consecutive noise-dominated evaluations ([`Growth`]).
     pub noisy: usize,
-    /// Whether the samples have grown at least once ([`Averaging::Suffix`] starts then:
-    /// before it the iterates still drift towards the optimum, and an average would lag).
+    /// Whether the gradient has been noise-dominated at least once ([`Averaging::Suffix`]
+    /// starts then: before it the iterates still drift towards the optimum, and an average
+    /// would lag).
     #[serde(default)]
-    pub grown: bool,
+    pub stationary: bool,
     /// The last parameters whose evaluation was finite (not saved: only for errors).
     #[serde(skip)]
     pub last_good: Option<DVector<T>>,
@@ -290,7 +292,7 @@ where
             average_from,
             steps: 0,
             noisy: 0,
-            grown: false,
+            stationary: false,
             last_good: None,
         })
     }
@@ -391,7 +393,7 @@ where
                 }
             }
             Averaging::Suffix => {
-                if state.grown || self.growth.is_none() {
+                if state.stationary || self.growth.is_none() {
                     state.average.add(result, true)
                 }
             }
@@ -468,6 +470,7 @@ impl<O: Optimizer> Stochastic<O> {
         };
         if snr < 1.0 + growth.ratio {
             state.noisy += 1;
+            state.stationary = true;
         } else {
             state.noisy = 0;
         }
@@ -475,7 +478,6 @@ impl<O: Optimizer> Stochastic<O> {
             let grown = ((samples as f64 * growth.factor).round() as usize).min(growth.max_samples);
             problem.set_samples(grown)?;
             state.noisy = 0;
-            state.grown = true;
             if self.averaging == Averaging::Suffix {
                 state.average = Average::default();
             }
