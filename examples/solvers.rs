@@ -11,6 +11,8 @@
 //!   297 repeats of 953 bins), fitted on the transitions within repeats.
 //! * `retina`: the equilibrium model of `generate retina --seed 4` (Monte Carlo), judged
 //!   from 500,000 fresh samples against the data's split-half difference.
+//! * `rule`: row-wise Newton against L-BFGS on planted asymmetric kinetic models of several
+//!   sizes and activities (100,000 steps): the measurement behind `--solver auto`.
 //!
 //! Run: `cargo run --release --example solvers [-- PART ...]` (all parts by default).
 
@@ -123,6 +125,32 @@ fn main() {
         )
         .unwrap();
         report("symmetric retina", &fit, t0.elapsed().as_secs_f64());
+    }
+    if run("rule") {
+        println!("| N | mean listed cells per bin | Newton | L-BFGS |\n|---:|---:|---:|---:|");
+        for (n, shift) in [
+            (60, -2.2),
+            (60, -1.0),
+            (60, 0.0),
+            (200, -2.2),
+            (200, -1.0),
+            (400, -2.5),
+        ] {
+            let data = planted_kinetic(n, 100_000, shift, KineticOptions::default(), 3);
+            let listed = data.density().min(1.0 - data.density()) * n as f64;
+            let mut cells = Vec::new();
+            for solver in [SolverKind::Newton, SolverKind::Lbfgs] {
+                let settings = KineticFitSettings::default().with_solver(solver);
+                let t0 = Instant::now();
+                let fit = fit_kinetic::<f64>(&data, &settings, &mut NoObserver).unwrap();
+                cells.push(format!(
+                    "{:.2} s ({} it.)",
+                    t0.elapsed().as_secs_f64(),
+                    fit.history.records.len() - 1
+                ));
+            }
+            println!("| {n} | {listed:.1} | {} | {} |", cells[0], cells[1]);
+        }
     }
     if run("retina") {
         let data = retina_recording(4);

@@ -48,8 +48,9 @@ pub fn kinetic(settings: &KineticFitSettings, data: &Transitions) -> SolverKind 
 /// Cholesky solve per row (N³ / 3 each), and converges in about 6–10 iterations; an L-BFGS
 /// iteration costs one or two passes of T (2 k N + N) operations and takes 30–100
 /// iterations. Newton therefore wins on sparse data of moderate N and loses on dense data
-/// (k ≈ N/2) or large N. The thresholds are measured with `cargo bench --bench solvers`
-/// (README, "Solvers").
+/// (k ≈ N/2) or large N. The thresholds come from `cargo run --release --example solvers
+/// -- rule` (README, "Solvers"): Newton won at every measured size up to N = 400 with at
+/// most 14 listed cells per bin, and lost from about 20 (N = 60) or 40 (N = 200) on.
 pub fn newton_wins(data: &Transitions) -> bool {
     let n = data.n_spins();
     let density = data.before().density();
@@ -58,8 +59,8 @@ pub fn newton_wins(data: &Transitions) -> bool {
 }
 
 /// Largest N for which Newton is chosen.
-pub const NEWTON_MAX_SPINS: usize = 200;
+pub const NEWTON_MAX_SPINS: usize = 400;
 
 /// Largest mean number of listed (active, or silent if fewer) cells per transition for
 /// which Newton is chosen.
-pub const NEWTON_MAX_LISTED: f64 = 12.0;
+pub const NEWTON_MAX_LISTED: f64 = 16.0;
