@@ -98,18 +98,21 @@ impl Faithfulness {
         self.means_ratio.max(self.pairs_ratio)
     }
 
-    /// One line: the RMSEs, their ratios to the split-half difference, and the noise.
+    /// One line: the RMSEs, their ratios to the split-half difference, and the noise when
+    /// it is known.
     pub fn describe(&self) -> String {
+        let noise = if self.means_noise > 0.0 || self.pairs_noise > 0.0 {
+            format!(
+                " (standard errors {:.1e} and {:.1e})",
+                self.means_noise, self.pairs_noise
+            )
+        } else {
+            String::new()
+        };
         format!(
             "RMSE model vs data: means {:.2e} ({:.2}× the data's split-half difference), \
-             pairs {:.2e} ({:.2}×), from {} fresh samples (standard errors {:.1e} and {:.1e})",
-            self.means,
-            self.means_ratio,
-            self.pairs,
-            self.pairs_ratio,
-            self.samples,
-            self.means_noise,
-            self.pairs_noise
+             pairs {:.2e} ({:.2}×), from {} fresh samples{noise}",
+            self.means, self.means_ratio, self.pairs, self.pairs_ratio, self.samples,
         )
     }
 }
