@@ -45,7 +45,7 @@ impl Transitions {
     pub fn from_segments(series: &Raster, segment_bins: usize) -> Result<Self> {
         if segment_bins < 2 {
             return Err(Error::InvalidSetting {
-                name: "--repeat-bins",
+                name: "repeat-bins",
                 value: segment_bins.to_string(),
                 allowed: "at least 2 bins".into(),
             });

@@ -17,7 +17,7 @@ use crate::{
 pub enum ModelKind {
     /// Equilibrium Ising: E(s) = −Σ h_i s_i − Σ_{i<j} J_ij s_i s_j, J symmetric.
     Ising,
-    /// Kinetic Ising: J[i][j] is the effect of spin j at time t on spin i at time t+1.
+    /// Kinetic Ising: `J[i][j]` is the effect of spin j at time t on spin i at time t+1.
     Kinetic,
 }
 
@@ -31,7 +31,7 @@ pub struct ModelFile {
     pub n: usize,
     /// Fields h_i.
     pub h: Vec<f64>,
-    /// Couplings, row i = J[i][0..N].
+    /// Couplings, row i = `J[i][0..N]`.
     #[serde(rename = "J")]
     pub j: Vec<Vec<f64>>,
     /// Kinetic models: J constrained symmetric.

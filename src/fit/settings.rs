@@ -189,8 +189,8 @@ impl IsingFitSettings {
             (SolverKind::Lbfgs, _) if !exact => Err(Error::setting(
                 "solver",
                 "lbfgs",
-                "gradient or auto for Monte Carlo samplers (L-BFGS needs an exact objective: \
-                 --sampler exact or --method pseudo-likelihood)",
+                "gradient or auto for Monte Carlo samplers (L-BFGS needs an exact objective: the \
+                 exact sampler or the pseudo-likelihood method)",
             )),
             (SolverKind::Newton, IsingMethod::Boltzmann) => Err(Error::setting(
                 "solver",

@@ -92,6 +92,20 @@ impl ParamGroup {
 ///
 /// Only [`Energy::n_spins`], [`Energy::params`] and [`Energy::params_mut`] are required;
 /// constraints, parameter groups and the centred parametrisation have defaults.
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// // The Ising model's θ = (h_1..h_N, J_ij for i < j), in two groups.
+/// let mut model = Ising::<f64>::zeros(4);
+/// assert_eq!(model.params().len(), 4 + 6);
+/// let mut theta = model.params().clone();
+/// theta[4] = 0.5; // J_12
+/// model.set_params(&theta); // copies θ and re-imposes the model's constraints (`project`)
+/// assert_eq!(model.couplings()[(0, 1)], 0.5);
+/// let roles: Vec<Role> = model.groups().iter().map(|g| g.role).collect();
+/// assert_eq!(roles, [Role::Fields, Role::Couplings]);
+/// ```
 pub trait Energy<T: Real>: Clone + Send + Sync {
     /// Number of spins N.
     fn n_spins(&self) -> usize;
@@ -147,6 +161,19 @@ pub trait Energy<T: Real>: Clone + Send + Sync {
 /// and [`FlipEnergy::flip_delta`]; a model with a cache also builds it ([`FlipEnergy::local`])
 /// and updates it after a flip ([`FlipEnergy::flipped`]). The library flips the spin itself
 /// ([`flip`]). [`crate::testing::check_model`] checks all of these against each other.
+///
+/// ```
+/// use spinfer::prelude::*;
+/// use spinfer::model::flip;
+///
+/// let model = Ising::<f64>::planted(5, &mut spinfer::seeded(1));
+/// let mut s: Vec<Spin> = vec![1, -1, 1, 1, -1];
+/// let mut local = model.local(&s);
+/// let (before, delta) = (model.energy(&s), model.flip_delta(&s, &local, 2));
+/// flip(&model, &mut s, &mut local, 2);
+/// assert!((model.energy(&s) - before - delta).abs() < 1e-12);
+/// assert_eq!(s[2], -1);
+/// ```
 pub trait FlipEnergy<T: Real>: Energy<T> {
     /// What a chain keeps between flips to make [`FlipEnergy::flip_delta`] cheap; `()` for
     /// none.

@@ -7,6 +7,19 @@ use super::Optimizer;
 use crate::Real;
 
 /// v ← β v + g, θ ← θ + η v.
+///
+/// ```
+/// use spinfer::prelude::*;
+/// use spinfer::nalgebra::DVector;
+///
+/// let momentum = Momentum { lr: 1.0, beta: 0.5 };
+/// let mut theta = DVector::from_vec(vec![0.0f64]);
+/// let mut velocity = momentum.init(1);
+/// let g = DVector::from_vec(vec![1.0]);
+/// momentum.step(&mut theta, &g, &mut velocity); // v = 1, θ = 1
+/// momentum.step(&mut theta, &g, &mut velocity); // v = 1.5, θ = 2.5
+/// assert_eq!(theta[0], 2.5);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Momentum {
     /// Learning rate η.

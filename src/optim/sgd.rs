@@ -7,6 +7,16 @@ use super::Optimizer;
 use crate::Real;
 
 /// θ ← θ + η g.
+///
+/// ```
+/// use spinfer::prelude::*;
+/// use spinfer::nalgebra::DVector;
+///
+/// let sgd = Sgd { lr: 0.5 };
+/// let mut theta = DVector::from_vec(vec![1.0f64, 2.0]);
+/// sgd.step(&mut theta, &DVector::from_vec(vec![2.0, -2.0]), &mut ());
+/// assert_eq!(theta.as_slice(), &[2.0, 1.0]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sgd {
     /// Learning rate η.

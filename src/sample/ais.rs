@@ -4,7 +4,7 @@
 //! the model: θ_β = (h₀ + β (h − h₀), β J), 0 = β₀ < β₁ < … < β_K = 1. Each of R chains starts
 //! from an exact sample of the independent model; at each β_k it gains the log-weight
 //! (β_k − β_{k−1}) a(s), a(s) = Σ_i (h_i − h₀_i) s_i + Σ_{i<j} J_ij s_i s_j, then takes one
-//! Metropolis sweep at β_k. Then Z/Z₀ = E[w] and
+//! Metropolis sweep at β_k. Then Z/Z₀ = E\[w\] and
 //!
 //! log Ẑ = log Z₀ + log (1/R) Σ_r w_r,  SE ≈ √(Var w / R) / mean w  (delta method).
 //!

@@ -26,7 +26,7 @@ pub trait UpdateRule: Copy + Default + Send + Sync + 'static {
     const NAME: &'static str;
     /// Whether to flip a spin whose flip changes the energy by `delta`.
     fn accept<T: Real, R: Rng>(delta: T, rng: &mut R) -> bool;
-    /// For the vectorised kernel of pairwise models ([`super::lanes`]): the threshold t(u)
+    /// For the vectorised kernel of pairwise models (`sample::lanes`): the threshold t(u)
     /// of a uniform variate u ∈ (0, 1] such that flipping when ΔE ≤ t(u) has the rule's
     /// acceptance probability. The thresholds of a whole sweep are computed before it, so
     /// the test at each site is one comparison.

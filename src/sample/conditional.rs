@@ -59,6 +59,18 @@ struct RowSums {
 /// over all transitions in order, so the result does not depend on the number of threads
 /// and no thread holds more than its own rows of the N × N gradient. Sums run in f64
 /// whatever the model's precision.
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// // At θ = 0 every tanh θ_i(t) is 0, and A(θ) = N log 2.
+/// let series = Raster::from_configurations(2, [&[1, -1][..], &[-1, -1], &[1, 1]]);
+/// let mut exact = ConditionalExpectation::new(&series).unwrap();
+/// let model = KineticIsing::<f64>::zeros(2, KineticOptions::default());
+/// let averages = exact.averages(&model, &TransitionStatistics::new(2)).unwrap();
+/// assert!(averages.stats.iter().all(|v| *v == 0.0));
+/// assert!((averages.log_partition.unwrap() - 2.0 * 2f64.ln()).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug)]
 pub struct ConditionalExpectation {
     sources: Arc<Sources>,

@@ -32,6 +32,18 @@ pub use metropolis::MetropolisRule;
 /// Metropolis single-spin-flip chains.
 pub type Metropolis = Mcmc<MetropolisRule>;
 /// Gibbs (heat-bath) single-spin-flip chains.
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// // Independent spins with h = 0.5: ⟨s⟩ = tanh 0.5, within a few standard errors.
+/// let mut model = Ising::<f64>::zeros(2);
+/// model.params_mut()[0] = 0.5;
+/// let mut gibbs = Gibbs::new(McmcSettings::default().with_samples(40_000)).unwrap();
+/// let averages = gibbs.averages(&model, &PairStatistics::new(2)).unwrap();
+/// let se = averages.std_error.unwrap()[0];
+/// assert!((averages.stats[0] - 0.5f64.tanh()).abs() < 5.0 * se);
+/// ```
 pub type Gibbs = Mcmc<HeatBath>;
 
 /// The model side of one gradient evaluation.

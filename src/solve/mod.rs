@@ -50,6 +50,25 @@ pub enum Step {
 /// and otherwise calls [`Solver::advance`]. All a solver carries between iterations is in
 /// its [`Solver::State`], so that a checkpoint of (problem state, solver state, history)
 /// resumes bit for bit.
+///
+/// ```
+/// use spinfer::prelude::*;
+///
+/// // One L-BFGS step at a time, driven by hand (the executor, `Learner`, does this).
+/// let mut rng = spinfer::seeded(3);
+/// let truth = Ising::<f64>::planted(4, &mut rng);
+/// let data = ExactDistribution::new(&truth).unwrap().sample(10_000, &mut rng);
+/// let stats = PairStatistics::new(4);
+/// let start = Ising::<f64>::zeros(4);
+/// let mut objective = Likelihood::new(start, stats, ExactSampler, &data).unwrap();
+/// let solver = Lbfgs::default();
+/// let budget = spinfer::solve::Budget { max_iters: 100, grad_tol: 1e-8 };
+/// let mut state = solver.init(&mut objective, &budget).unwrap();
+/// let first = solver.current(&mut objective, &mut state, 0).unwrap();
+/// solver.advance(&mut objective, &mut state).unwrap();
+/// let second = solver.current(&mut objective, &mut state, 1).unwrap();
+/// assert!(second.objective.unwrap() > first.objective.unwrap());
+/// ```
 pub trait Solver<P: Problem>: Send {
     /// What the solver carries between iterations.
     type State: Clone + Send + Serialize + DeserializeOwned;

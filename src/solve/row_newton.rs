@@ -12,7 +12,7 @@
 //! where the gradient loop needs hundreds of iterations on sparse recordings (their curvature
 //! is far from the independent-cell one the loop preconditions with).
 //!
-//! Cost. In the coordinates of the [`TransitionData`] lists, θ_i(t) = c_i + Σ_{j listed at t}
+//! Cost. In the coordinates of the `TransitionData` lists, θ_i(t) = c_i + Σ_{j listed at t}
 //! b_ij with c_i = h_i − σ Σ_j J_ij and b_ij = 2σ J_ij (σ = ±1, the lists' sign), so the
 //! curvature of row i is Σ_t w_i(t) z(t) z(t)ᵀ with w_i = 1 − tanh² θ_i and z = (1, listed
 //! indicators). Each transition adds its weights w(t) to one accumulator per pair of its k
@@ -39,10 +39,9 @@ use crate::{
     Error, Raster, Result, Transitions,
 };
 
-/// Bytes of pair accumulators per block. Measured on the 160-cell retina (2 cores, 2 MiB L2
-/// per core): 1 MiB blocks (10 rows) took 9.7 s, 4 MiB (40 rows) 5.2 s, 16 MiB 5.6 s; wider
-/// blocks amortise the per-transition work over more rows until the accumulators leave the
-/// cache.
+/// Bytes of pair accumulators per block: wider blocks amortise the per-transition work over
+/// more rows until the accumulators leave the cache (4 MiB measured best on a 2 MiB-L2
+/// machine; README, "Performance").
 const PAIR_BUDGET_BYTES: usize = 4 << 20;
 
 /// Largest number of step halvings before a row is taken as converged to rounding.

@@ -37,7 +37,7 @@ impl SplitHalf {
 /// reproduces the other.
 ///
 /// The model moments are estimates from fresh samples, and their own noise adds to the
-/// RMSE: E[RMSE²] = (true RMSE)² + mean(SE²). When the estimates' standard errors are known
+/// RMSE: E\[RMSE²\] = (true RMSE)² + mean(SE²). When the estimates' standard errors are known
 /// the `corrected` ratios subtract it, estimating how far the model itself is from the data.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Faithfulness {

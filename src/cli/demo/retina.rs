@@ -207,59 +207,11 @@ pub fn kinetic(
     let mut lagged: Vec<(String, String, Figure)> = Vec::new();
     let mut scores = Vec::new();
     for symmetric in [false, true] {
-        let settings = KineticFitSettings::default().with_options(KineticOptions {
-            symmetric,
-            self_couplings: false,
-        });
-        let t0 = Instant::now();
-        let fit: Fit<KineticIsing<f64>> = fit_kinetic_with(
-            &train,
-            &settings,
-            None,
-            &mut NoObserver,
-            &mut FitControl::default(),
-        )?;
-        let seconds = t0.elapsed().as_secs_f64();
-        let (a, b) = (
-            kinetic_score(&fit.model, &train)?,
-            kinetic_score(&fit.model, &test)?,
-        );
-        let c = Comparison::kinetic(&fit.model, data, &transitions, &fresh)?;
-        let name = if symmetric { "symmetric" } else { "asymmetric" };
-        let (raw, conn) = (c.get("lagged"), c.get("connected_lagged"));
-        let r = |s: Option<&StatisticComparison>| s.map_or(f64::NAN, |s| s.agreement.pearson);
-        // Mean firing probability of the free-running model, (1 + ⟨s⟩)/2 over cells.
-        let rate = c.get("means").map_or(f64::NAN, |s| {
-            50.0 * (1.0 + s.model.iter().sum::<f64>() / s.model.len().max(1) as f64)
-        });
-        report.say(&format!(
-            "| {name} | {} | {} | {:.1e} | {seconds:.1} | {:.5} | {:.5} | {:.4} | {:.3} | {:.4} | {rate:.2} |",
-            fit.solver.name(),
-            fit.history.records.len() - 1,
-            fit.summary.max_gradient,
-            a.value,
-            b.value,
-            r(raw),
-            raw.map_or(f64::NAN, |s| s.agreement.slope),
-            r(conn)
-        ));
-        // One figure per model: on a shared axis the symmetric model's runaway values would
-        // squash the asymmetric model's points into the origin.
-        for (stat, what) in [
-            (raw, "lagged moments"),
-            (conn, "connected lagged correlations"),
-        ] {
-            let Some(s) = stat else { continue };
-            lagged.push((
-                format!("e_kinetic_{}_{name}.svg", s.name),
-                format!("{name} J: {what}"),
-                model_vs_data(format!("{name} kinetic model vs data: {what}"), s),
-            ));
-        }
-        if let Some(s) = raw {
-            scores.push((name, a.value, s.agreement.pearson));
-        }
-        curves.push((format!("{name} J"), fit.history));
+        let one = kinetic_model(data, &transitions, (&train, &test), symmetric, &fresh)?;
+        report.say(&one.row);
+        lagged.extend(one.figures);
+        scores.extend(one.score);
+        curves.push(one.curve);
     }
     if let [(_, asym, r), (_, sym, _)] = scores[..] {
         report.say(&format!(
@@ -295,6 +247,82 @@ pub fn kinetic(
          each fit's best training log-likelihood",
     );
     Ok(())
+}
+
+/// One kinetic model of part e: its table row, lagged-correlation figures, (training
+/// log-likelihood, lagged r) and learning curve.
+struct KineticResult {
+    row: String,
+    figures: Vec<(String, String, Figure)>,
+    score: Option<(&'static str, f64, f64)>,
+    curve: (String, History),
+}
+
+/// Fits the symmetric or asymmetric kinetic model on `train`, scores it on both halves and
+/// compares a fresh Glauber run with the data.
+fn kinetic_model(
+    data: &Raster,
+    transitions: &spinfer::Transitions,
+    (train, test): (&spinfer::Transitions, &spinfer::Transitions),
+    symmetric: bool,
+    fresh: &FreshSamples,
+) -> Result<KineticResult> {
+    let settings = KineticFitSettings::default().with_options(KineticOptions {
+        symmetric,
+        self_couplings: false,
+    });
+    let t0 = Instant::now();
+    let fit: Fit<KineticIsing<f64>> = fit_kinetic_with(
+        train,
+        &settings,
+        None,
+        &mut NoObserver,
+        &mut FitControl::default(),
+    )?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let (a, b) = (
+        kinetic_score(&fit.model, train)?,
+        kinetic_score(&fit.model, test)?,
+    );
+    let c = Comparison::kinetic(&fit.model, data, transitions, fresh)?;
+    let name = if symmetric { "symmetric" } else { "asymmetric" };
+    let (raw, conn) = (c.get("lagged"), c.get("connected_lagged"));
+    let r = |s: Option<&StatisticComparison>| s.map_or(f64::NAN, |s| s.agreement.pearson);
+    // Mean firing probability of the free-running model, (1 + ⟨s⟩)/2 over cells.
+    let rate = c.get("means").map_or(f64::NAN, |s| {
+        50.0 * (1.0 + s.model.iter().sum::<f64>() / s.model.len().max(1) as f64)
+    });
+    let row = format!(
+        "| {name} | {} | {} | {:.1e} | {seconds:.1} | {:.5} | {:.5} | {:.4} | {:.3} | {:.4} | {rate:.2} |",
+        fit.solver.name(),
+        fit.history.records.len() - 1,
+        fit.summary.max_gradient,
+        a.value,
+        b.value,
+        r(raw),
+        raw.map_or(f64::NAN, |s| s.agreement.slope),
+        r(conn)
+    );
+    // One figure per model: on a shared axis the symmetric model's runaway values would
+    // squash the asymmetric model's points into the origin.
+    let mut figures = Vec::new();
+    for (stat, what) in [
+        (raw, "lagged moments"),
+        (conn, "connected lagged correlations"),
+    ] {
+        let Some(s) = stat else { continue };
+        figures.push((
+            format!("e_kinetic_{}_{name}.svg", s.name),
+            format!("{name} J: {what}"),
+            model_vs_data(format!("{name} kinetic model vs data: {what}"), s),
+        ));
+    }
+    Ok(KineticResult {
+        row,
+        figures,
+        score: raw.map(|s| (name, a.value, s.agreement.pearson)),
+        curve: (format!("{name} J"), fit.history),
+    })
 }
 
 /// The scatter of one compared statistic, model against data, with its count and Pearson r

@@ -88,17 +88,13 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
     let fit = match result {
         Ok(fit) => fit,
         Err(e) => {
-            if let (Error::NonFinite { iteration, .. }, Some(model)) = (&e, &control.last_finite) {
-                let mut file = to_file(model);
-                file.settings = settings_json.clone();
-                file.metrics = json!({ "diverged_at_iteration": iteration, "precision": T::NAME });
-                file.write(&common.out)?;
-                eprintln!(
-                    "spinfer: the last model with a finite objective is in {}; lower the \
-                     learning rate (--lr)",
-                    common.out.display()
-                );
-            }
+            save_last_finite::<T, M>(
+                &e,
+                control.last_finite.as_ref(),
+                &to_file,
+                settings_json,
+                &common.out,
+            )?;
             return Err(e);
         }
     };
@@ -128,24 +124,53 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         figures(dir, &fit, &job, &params)?;
     }
     report(&fit, job.kind, job.n, &common.out);
-    let unit = |s: &Score| s.measure.describe();
+    print_scores(
+        &train_score,
+        held_out.as_ref(),
+        job.truth.as_ref().map(|t| (t, &params)),
+    );
+    Ok(())
+}
+
+/// After a divergence, writes the last model with a finite objective to `out`.
+fn save_last_finite<T: Real, M>(
+    error: &Error,
+    last_finite: Option<&M>,
+    to_file: impl Fn(&M) -> ModelFile,
+    settings: serde_json::Value,
+    out: &Path,
+) -> Result<()> {
+    if let (Error::NonFinite { iteration, .. }, Some(model)) = (error, last_finite) {
+        let mut file = to_file(model);
+        file.settings = settings;
+        file.metrics = json!({ "diverged_at_iteration": iteration, "precision": T::NAME });
+        file.write(out)?;
+        eprintln!(
+            "spinfer: the last model with a finite objective is in {}; lower the learning \
+             rate (--lr)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The training (and held-out) score, and the distance to the true model when known.
+fn print_scores(train: &Score, held_out: Option<&Score>, truth: Option<(&Params, &Params)>) {
+    let unit = train.measure.describe();
     match held_out {
         Some(h) => println!(
-            "{}: training {:.6}, held out {:.6}",
-            unit(&train_score),
-            train_score.value,
-            h.value
+            "{unit}: training {:.6}, held out {:.6}",
+            train.value, h.value
         ),
-        None => println!("{}: {:.6}", unit(&train_score), train_score.value),
+        None => println!("{unit}: {:.6}", train.value),
     }
-    if let Some(t) = &job.truth {
+    if let Some((t, params)) = truth {
         println!(
             "against the true model: RMSE h {:.4}, J {:.4}",
             rmse(&t.h, &params.h),
             rmse(&t.j, &params.j)
         );
     }
-    Ok(())
 }
 
 /// The learning curve and, with `--truth`, inferred against true parameters.
