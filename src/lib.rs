@@ -124,6 +124,11 @@ pub mod validate;
 pub use nalgebra;
 pub use rand;
 
+/// The README's Rust program, compiled and run as a doctest so that it keeps working.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use error::{Error, Result};
 pub use learn::{LearnSettings, Learner};
 pub use model::{
