@@ -54,6 +54,15 @@ pub enum Error {
         /// "gradient", "log-likelihood" or "parameters".
         what: &'static str,
     },
+    /// A path cannot serve its purpose: an output that is a device or a directory, two
+    /// outputs (or an output and an input) that are the same file, a missing directory.
+    #[error("{}: {message}", path.display())]
+    BadPath {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -75,6 +84,11 @@ impl Error {
                 | Error::Model(_)
                 | Error::InvalidSetting { .. }
                 | Error::TooManySpins { .. }
+                | Error::BadPath { .. }
+        ) || matches!(
+            self,
+            // A path that does not exist is the user's to fix.
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound
         )
     }
 

@@ -18,6 +18,43 @@ pub struct Raster {
     bits: Vec<u64>,
 }
 
+/// Largest raster a request may allocate, in bytes of bits: 4 GiB, 34 billion spin values
+/// (whose text would take 68 GB).
+pub const MAX_RASTER_BYTES: usize = 1 << 32;
+
+/// Refuses, before anything is allocated, a request (the setting `setting` = `value`) for a
+/// raster of `n_spins` × `n_samples` whose bits would exceed [`MAX_RASTER_BYTES`].
+///
+/// ```
+/// use spinfer::raster::check_request;
+///
+/// assert!(check_request("samples", 1000, 160, 1000).is_ok());
+/// let err = check_request("steps", usize::MAX, 5, usize::MAX).unwrap_err();
+/// assert!(err.to_string().contains("steps"));
+/// ```
+pub fn check_request(
+    setting: &'static str,
+    value: usize,
+    n_spins: usize,
+    n_samples: usize,
+) -> Result<()> {
+    let bytes = n_spins
+        .checked_mul(n_samples.div_ceil(64))
+        .and_then(|words| words.checked_mul(8));
+    match bytes {
+        Some(b) if b <= MAX_RASTER_BYTES => Ok(()),
+        _ => Err(Error::setting(
+            setting,
+            value,
+            format!(
+                "small enough for the raster's bits to fit in {MAX_RASTER_BYTES} bytes \
+                 ({n_spins} spins × {n_samples} samples need {})",
+                bytes.map_or("more than 2^64 bytes".to_string(), |b| format!("{b} bytes"))
+            ),
+        )),
+    }
+}
+
 impl Raster {
     /// All spins down (−1).
     pub fn zeros(n_spins: usize, n_samples: usize) -> Self {

@@ -175,7 +175,11 @@ impl RetinaSettings {
         if self.bins < 2 {
             return Err(Error::setting("bins", self.bins, ">= 2"));
         }
-        Ok(())
+        // The stimulus drive takes 8 bytes per cell and bin; the raster a bit per cell and
+        // bin of every repeat.
+        crate::raster::check_request("bins", self.bins, 64 * 8 * self.cells, self.bins)?;
+        let total = self.repeats.saturating_mul(self.bins);
+        crate::raster::check_request("repeats", self.repeats, self.cells, total)
     }
 
     /// Generates the raster: cells × (repeats · bins), repeats one after the other.

@@ -38,6 +38,15 @@ pub struct CompareArgs {
 }
 
 pub fn run(a: CompareArgs) -> Result<()> {
+    use super::paths::{check, Named};
+    let mut paths = vec![
+        Named::input("MODEL", &a.model),
+        Named::input("DATA", &a.data),
+    ];
+    if let Some(dir) = &a.out {
+        paths.push(Named::directory("--out", dir));
+    }
+    check(&paths)?;
     let fresh = FreshSamples {
         samples: a.samples,
         burn_in: a.burn_in,

@@ -71,6 +71,11 @@ pub struct Planted {
 
 impl Planted {
     fn check(&self) -> Result<(f64, f64)> {
+        use super::paths::{check, Named};
+        check(&[
+            Named::file("--out", &self.out),
+            Named::file("--model-out", &self.model_out),
+        ])?;
         if self.n == 0 || self.n > spinfer::model::MAX_DENSE_SPINS {
             return Err(Error::setting(
                 "n",
@@ -127,6 +132,7 @@ pub fn run(what: Generate) -> Result<()> {
             if a.samples == 0 {
                 return Err(Error::setting("samples", a.samples, ">= 1"));
             }
+            spinfer::raster::check_request("samples", a.samples, a.planted.n, a.samples)?;
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(a.planted.seed);
             let model: Ising<f64> = Ising::random(a.planted.n, h_std, j_std, &mut rng);
             let data = if a.exact {
@@ -173,6 +179,7 @@ pub fn run(what: Generate) -> Result<()> {
             );
         }
         Generate::Retina(a) => {
+            super::paths::check(&[super::paths::Named::file("--out", &a.out)])?;
             let settings = RetinaSettings {
                 cells: a.cells,
                 repeats: a.repeats,

@@ -5,8 +5,10 @@ mod demo;
 mod evaluate;
 mod fit;
 mod generate;
+mod paths;
 mod progress;
 mod sample;
+mod signals;
 
 use std::path::PathBuf;
 
@@ -199,6 +201,35 @@ pub struct CommonFit {
     /// true figure to --plot and the RMSE to the report.
     #[arg(long)]
     pub truth: Option<PathBuf>,
+}
+
+impl CommonFit {
+    /// Checks every path of a fit before any work (see [`paths::check`]).
+    pub fn check_paths(&self) -> Result<()> {
+        use paths::Named;
+        let mut all = vec![
+            Named::input("DATA", &self.data),
+            Named::file("--out", &self.out),
+        ];
+        let optional = [
+            (&self.trace, "--trace", paths::Use::File),
+            (&self.checkpoint, "--checkpoint", paths::Use::File),
+            (&self.plot, "--plot", paths::Use::Directory),
+            (&self.truth, "--truth", paths::Use::Input),
+        ];
+        for (path, flag, used) in optional {
+            if let Some(path) = path {
+                all.push(Named { flag, path, used });
+            }
+        }
+        // A resumed fit reads its checkpoint and may write it again in place.
+        if let Some(resume) = &self.resume {
+            if self.checkpoint.as_ref() != Some(resume) {
+                all.push(Named::input("--resume", resume));
+            }
+        }
+        paths::check(&all)
+    }
 }
 
 /// Solvers on the command line.

@@ -47,7 +47,9 @@ impl<T: Real> Observer<T> for Progress {
             msg.push_str(&format!("  {m} samples"));
         }
         self.bar.set_message(msg);
+        let interrupted = super::signals::pending().is_some();
         match self.stop_after {
+            _ if interrupted => Control::Stop,
             Some(k) if record.iteration + 1 >= k => Control::Stop,
             _ => Control::Continue,
         }

@@ -35,10 +35,16 @@ pub struct SampleArgs {
 }
 
 pub fn run(a: SampleArgs) -> Result<()> {
+    use super::paths::{check, Named};
+    check(&[
+        Named::input("MODEL", &a.model),
+        Named::file("--out", &a.out),
+    ])?;
     if a.samples == 0 {
         return Err(Error::setting("samples", a.samples, ">= 1"));
     }
     let file = ModelFile::read(&a.model)?;
+    spinfer::raster::check_request("samples", a.samples, file.n, a.samples)?;
     let data = match file.kind {
         ModelKind::Ising => {
             let model = file.to_ising::<f64>()?;

@@ -3,7 +3,7 @@
 use std::{
     fs::File,
     io::{BufWriter, Write},
-    path::{Path, PathBuf},
+    path::Path,
 };
 
 use flate2::{write::GzEncoder, Compression};
@@ -13,39 +13,71 @@ use crate::{Error, Result};
 /// Writes `path` through `fill` into a temporary file beside it, then renames it into place,
 /// so readers see either the old file or the complete new one. A path ending in `.gz` is
 /// gzip-compressed.
+///
+/// The temporary file is created exclusively under an unpredictable name in the target's
+/// directory (a planted symlink cannot redirect it), synced before the rename, and the
+/// directory is synced after it. An existing target that is not a regular file (a
+/// directory, a device, a FIFO) is refused rather than replaced.
 pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
-    let tmp = temporary_path(path);
+    check_replaceable(path)?;
+    let dir = directory_of(path);
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(path)))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(path, e))?;
     let result = (|| -> std::io::Result<()> {
-        let file = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        let file = BufWriter::with_capacity(1 << 20, tmp.as_file());
         if path.extension().is_some_and(|e| e == "gz") {
             let mut gz = GzEncoder::new(file, Compression::default());
             fill(&mut gz)?;
-            gz.finish()?
-                .into_inner()
-                .map_err(|e| e.into_error())?
-                .sync_all()?;
+            gz.finish()?.into_inner().map_err(|e| e.into_error())?;
         } else {
             let mut file = file;
             fill(&mut file)?;
-            file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            file.into_inner().map_err(|e| e.into_error())?;
         }
-        std::fs::rename(&tmp, path)
+        tmp.as_file().sync_all()
     })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    // On failure `tmp` is dropped here, which deletes it.
+    result.map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    // The rename is durable once the directory entry is (a no-op where directories cannot
+    // be opened).
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
-fn temporary_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
+/// Refuses a target that exists and is not a regular file (following symlinks).
+pub fn check_replaceable(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(Error::BadPath {
+            path: path.to_path_buf(),
+            message: "exists and is not a regular file (a directory, device or FIFO): \
+                      refusing to replace it"
+                .into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The directory a path is in ("." for a bare file name).
+pub fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+        .unwrap_or_else(|| "output".into())
 }
 
 #[cfg(test)]

@@ -57,21 +57,48 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     /// Current format version.
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 
-    /// Writes the checkpoint atomically.
+    /// The first line of a checkpoint file, before the CRC-32 of the JSON that follows.
+    const HEADER: &'static str = "spinfer-checkpoint crc32";
+
+    /// Writes the checkpoint atomically: a header line with the CRC-32 of the JSON body,
+    /// then the body, so that a damaged or edited checkpoint is refused on reading.
     pub fn write(&self, path: &Path) -> Result<()> {
+        let body = serde_json::to_vec(self).map_err(|e| Error::io(path, e.into()))?;
+        let crc = crc32fast::hash(&body);
         write_atomic(path, |w| {
-            serde_json::to_writer(&mut *w, self).map_err(std::io::Error::other)
+            writeln!(w, "{} {crc:08x}", Self::HEADER)?;
+            w.write_all(&body)
         })
     }
 
-    /// Reads a checkpoint.
+    /// Reads a checkpoint, refusing one whose body does not match its checksum.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let c: Checkpoint = serde_json::from_str(&text).map_err(|e| Error::Parse {
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let refuse = |why: &str| Error::BadPath {
+            path: path.to_path_buf(),
+            message: format!(
+                "{why}: the checkpoint is damaged or was edited; refusing to resume from it"
+            ),
+        };
+        let newline = text
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| refuse("no checksum line"))?;
+        let header =
+            std::str::from_utf8(&text[..newline]).map_err(|_| refuse("no checksum line"))?;
+        let expected = header
+            .strip_prefix(Self::HEADER)
+            .and_then(|h| u32::from_str_radix(h.trim(), 16).ok())
+            .ok_or_else(|| refuse("no checksum line"))?;
+        let body = &text[newline + 1..];
+        if crc32fast::hash(body) != expected {
+            return Err(refuse("its content does not match its checksum"));
+        }
+        let c: Checkpoint = serde_json::from_slice(body).map_err(|e| Error::Parse {
             file: path.to_path_buf(),
-            line: e.line(),
+            line: e.line() + 1,
             column: e.column(),
             message: e.to_string(),
         })?;

@@ -5,7 +5,7 @@ pub mod checkpoint;
 pub mod model_file;
 pub mod raster_io;
 
-pub use atomic::write_atomic;
+pub use atomic::{check_replaceable, directory_of, write_atomic};
 pub use checkpoint::{Checkpoint, DataFingerprint};
 pub use model_file::{ModelFile, ModelKind};
 pub use raster_io::{read_raster, write_raster, Layout};

@@ -121,9 +121,17 @@ impl ModelFile {
         KineticIsing::new(h, j, options)
     }
 
-    /// Checks sizes and finiteness.
+    /// Largest |h_i| or |J_ij| a model file may hold. Beyond it every spin is deterministic
+    /// to double precision, and energies summed over 8192 spins could leave the range of
+    /// finite numbers.
+    pub const MAX_PARAMETER: f64 = 1e6;
+
+    /// Checks sizes, finiteness, magnitudes and the model's constraints.
     fn validate(&self, path: &Path) -> Result<()> {
         let bad = |m: String| Error::Shape(format!("{}: {m}", path.display()));
+        if self.n == 0 {
+            return Err(bad("n = 0: a model needs at least one spin".into()));
+        }
         crate::model::check_dense_size(self.n).map_err(|e| bad(e.to_string()))?;
         if self.h.len() != self.n {
             return Err(bad(format!(
@@ -154,7 +162,27 @@ impl ModelFile {
         if !finite {
             return Err(bad("h or J holds a non-finite value".into()));
         }
-        Ok(())
+        let largest = self
+            .h
+            .iter()
+            .chain(self.j.iter().flatten())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        if largest > Self::MAX_PARAMETER {
+            return Err(bad(format!(
+                "a parameter of size {largest:e} is above the limit {:e}: no finite \
+                 likelihood or sample statistics can be computed from it",
+                Self::MAX_PARAMETER
+            )));
+        }
+        // The model's own constraints (symmetric J, zero diagonal), named with the file.
+        let built = match self.kind {
+            ModelKind::Ising => self.to_ising::<f64>().map(drop),
+            ModelKind::Kinetic => self.to_kinetic::<f64>().map(drop),
+        };
+        built.map_err(|e| match e {
+            Error::Shape(m) => bad(m),
+            other => bad(other.to_string()),
+        })
     }
 
     /// Reads and validates a model file.

@@ -65,6 +65,8 @@ struct Parser<'a> {
     token: Vec<u8>,
     encoding: Encoding,
     current: Vec<u64>,
+    /// The last byte was a CR.
+    after_cr: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -86,14 +88,7 @@ impl<'a> Parser<'a> {
             b"1" | b"+1" => (true, Encoding::Unknown),
             b"0" => (false, Encoding::ZeroOne),
             b"-1" => (false, Encoding::PlusMinus),
-            other => {
-                let shown = String::from_utf8_lossy(&other[..other.len().min(16)]).into_owned();
-                let more = if other.len() > 16 { "..." } else { "" };
-                return Err(self.error(
-                    column,
-                    format!("token \"{shown}{more}\" is not a spin: expected 0/1 or -1/1"),
-                ));
-            }
+            other => return Err(self.error(column, not_a_spin(other))),
         };
         if encoding != Encoding::Unknown {
             if self.encoding == Encoding::Unknown {
@@ -111,6 +106,9 @@ impl<'a> Parser<'a> {
             }
         }
         let t = self.tokens_in_line;
+        if self.layout == Layout::SamplesBySpins && t >= crate::model::MAX_DENSE_SPINS {
+            return Err(self.error(column, too_many_spins("this line has more than", "tokens")));
+        }
         match self.layout {
             Layout::SpinsBySamples => {
                 if t.is_multiple_of(64) {
@@ -169,6 +167,9 @@ impl<'a> Parser<'a> {
                 Some(_) => {}
             }
             if self.layout == Layout::SpinsBySamples {
+                if self.rows.len() >= crate::model::MAX_DENSE_SPINS {
+                    return Err(self.error(1, too_many_spins("the file has more than", "lines")));
+                }
                 self.rows.push(std::mem::take(&mut self.current));
             }
             self.records += 1;
@@ -177,6 +178,36 @@ impl<'a> Parser<'a> {
         self.line += 1;
         Ok(())
     }
+}
+
+/// The message for a token that is not a spin: the token itself when it is printable ASCII,
+/// otherwise the first offending byte (a byte-order mark, NUL, form feed or non-breaking
+/// space would otherwise print as invisible or raw bytes).
+fn not_a_spin(token: &[u8]) -> String {
+    const EXPECTED: &str = "expected 0/1 or -1/1";
+    if token.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return format!("a UTF-8 byte-order mark (bytes EF BB BF) is not a spin: {EXPECTED}");
+    }
+    match token.iter().position(|b| !b.is_ascii_graphic()) {
+        Some(k) => format!(
+            "byte 0x{:02X} (byte {} of the token) is not part of a spin: {EXPECTED}",
+            token[k],
+            k + 1
+        ),
+        None => {
+            let shown = String::from_utf8_lossy(&token[..token.len().min(16)]).into_owned();
+            let more = if token.len() > 16 { "..." } else { "" };
+            format!("token \"{shown}{more}\" is not a spin: {EXPECTED}")
+        }
+    }
+}
+
+/// The message for a file with more spins than a dense model may hold.
+fn too_many_spins(what: &str, unit: &str) -> String {
+    format!(
+        "{what} {} {unit}, the most spins a dense model may have; check --layout",
+        crate::model::MAX_DENSE_SPINS
+    )
 }
 
 /// Parses a text raster from any reader; `path` names it in errors.
@@ -193,16 +224,27 @@ pub fn parse_raster<R: BufRead>(mut reader: R, path: &Path, layout: Layout) -> R
         token: Vec::new(),
         encoding: Encoding::Unknown,
         current: Vec::new(),
+        after_cr: false,
     };
     loop {
         let buf = match reader.fill_buf() {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A damaged or truncated compressed stream is bad input, named by the last line
+            // read, not a failure of the machine.
             Err(e)
-                if e.kind() == std::io::ErrorKind::InvalidData
-                    || e.kind() == std::io::ErrorKind::InvalidInput =>
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidData
+                        | std::io::ErrorKind::InvalidInput
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::Other
+                ) =>
             {
-                return Err(p.error(p.tokens_in_line + 1, format!("unreadable data: {e}")))
+                return Err(p.error(
+                    p.tokens_in_line + 1,
+                    format!("unreadable data (a truncated or damaged .gz?): {e}"),
+                ))
             }
             Err(e) => return Err(Error::io(path, e)),
         };
@@ -211,21 +253,19 @@ pub fn parse_raster<R: BufRead>(mut reader: R, path: &Path, layout: Layout) -> R
         }
         let len = buf.len();
         for &b in buf {
+            // LF, CR and CRLF all end a line: a CR ends it at once, and an LF right after a
+            // CR is its second half.
+            let after_cr = std::mem::replace(&mut p.after_cr, b == b'\r');
             match b {
-                b'\n' => p.end_line()?,
-                b' ' | b'\t' | b'\r' => p.end_token()?,
+                b'\n' if after_cr => {}
+                b'\n' | b'\r' => p.end_line()?,
+                b' ' | b'\t' => p.end_token()?,
                 _ => {
                     if p.token.len() < 64 {
                         p.token.push(b);
                     } else {
                         // Longer than any valid token: report it without storing more.
-                        return Err(p.error(
-                            p.tokens_in_line + 1,
-                            format!(
-                                "token \"{}...\" is not a spin: expected 0/1 or -1/1",
-                                String::from_utf8_lossy(&p.token[..16])
-                            ),
-                        ));
+                        return Err(p.error(p.tokens_in_line + 1, not_a_spin(&p.token)));
                     }
                 }
             }

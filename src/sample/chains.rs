@@ -440,6 +440,8 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for Mcmc<U> {
     /// Each chain's samples are averaged on their own (in parallel), then pooled: the spread
     /// of the chain averages gives the standard errors.
     fn averages(&mut self, model: &M, stats: &dyn Statistics) -> Result<ModelAverages> {
+        let samples = self.settings.samples;
+        crate::raster::check_request("samples", samples, model.n_spins(), samples)?;
         let runs = self.run_all(model);
         let per_chain: Vec<DVector<f64>> = runs
             .par_iter()

@@ -86,6 +86,7 @@ impl FreshSamples {
     pub fn ising_rao_blackwell<T: Real, M: FlipEnergy<T>>(&self, model: &M) -> Result<FreshIsing> {
         self.check()?;
         let n = model.n_spins();
+        crate::raster::check_request("samples", self.samples, n, self.samples)?;
         let mut chains = self.chains(true)?;
         let averages = Sampler::<T, M>::averages(&mut chains, model, &PairStatistics::new(n))?;
         let mut moments = Moments {
@@ -131,6 +132,7 @@ impl FreshSamples {
     /// Samples of an equilibrium model from 16 independent Metropolis chains.
     pub fn ising<T: Real, M: FlipEnergy<T>>(&self, model: &M) -> Result<Raster> {
         self.check()?;
+        crate::raster::check_request("samples", self.samples, model.n_spins(), self.samples)?;
         Ok(self.chains(false)?.sample(model))
     }
 

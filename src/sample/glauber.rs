@@ -21,6 +21,7 @@ pub fn simulate<T: Real, R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<Raster> {
     let n = model.n_spins();
+    crate::raster::check_request("steps", steps, n, steps)?;
     let mut s: Vec<Spin> = match initial {
         Some(s0) if s0.len() != n => {
             return Err(Error::Shape(format!(

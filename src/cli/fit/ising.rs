@@ -19,6 +19,7 @@ use crate::cli::{CommonFit, Precision};
 
 pub fn run(a: IsingArgs) -> Result<()> {
     let settings = settings(&a)?;
+    a.common.check_paths()?;
     let data = read_raster(&a.common.data, a.common.layout.into())?;
     let (train, held_out) = match a.common.split {
         Some(split) => {

@@ -17,6 +17,7 @@ use crate::cli::{CommonFit, Precision};
 
 pub fn run(a: KineticArgs) -> Result<()> {
     let settings = settings(&a)?;
+    a.common.check_paths()?;
     let data = read_raster(&a.common.data, a.common.layout.into())?;
     if data.n_samples() < 2 {
         return Err(Error::Shape(format!(

@@ -56,6 +56,9 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
     if common.checkpoint.is_some() && common.checkpoint_every == 0 {
         return Err(Error::setting("checkpoint-every", 0, ">= 1"));
     }
+    if common.stop_after == Some(0) {
+        return Err(Error::setting("stop-after", 0, ">= 1 iteration"));
+    }
     let settings_json = serde_json::to_value(job.settings)
         .map_err(|e| Error::Shape(format!("the settings cannot be saved: {e}")))?;
     let mut save_checkpoint = |learner: serde_json::Value| -> Result<()> {
@@ -82,6 +85,7 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         checkpoint: Some(&mut save_checkpoint),
         last_finite: None,
     };
+    crate::cli::signals::install().map_err(|e| Error::io("signal handlers", e))?;
     let mut progress = Progress::new(job.max_iters, common.quiet, common.stop_after);
     let result = fit(&mut progress, &mut control);
     progress.finish();
@@ -98,6 +102,9 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
             return Err(e);
         }
     };
+    if let Some(signal) = crate::cli::signals::pending() {
+        interrupted(signal, &fit, common)?;
+    }
     warn_constant(&fit.constant_cells, &common.data);
     if let Some(w) = fit.chains.and_then(|c| c.warning()) {
         eprintln!("spinfer: warning: {w}");
@@ -130,6 +137,30 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         job.truth.as_ref().map(|t| (t, &params)),
     );
     Ok(())
+}
+
+/// After SIGINT, SIGTERM or SIGHUP: the trace is written, `--out` is left as it was, the
+/// checkpoint (written by the executor when it stopped) is named, and the process exits
+/// with 128 + the signal's number.
+fn interrupted<M>(signal: i32, fit: &Fit<M>, common: &CommonFit) -> Result<()> {
+    if let Some(p) = &common.trace {
+        write_atomic(p, |w| fit.history.write_csv(w, fit.summary.objective.key()))?;
+    }
+    let resume = match &common.checkpoint {
+        Some(c) => format!(
+            "its state is in {}: continue with --resume {}",
+            c.display(),
+            c.display()
+        ),
+        None => "it cannot be resumed (no --checkpoint was given)".into(),
+    };
+    eprintln!(
+        "spinfer: stopped by {} after {} iterations; {} was left untouched; {resume}",
+        crate::cli::signals::name(signal),
+        fit.history.records.len().saturating_sub(1),
+        common.out.display()
+    );
+    std::process::exit(128 + signal);
 }
 
 /// After a divergence, writes the last model with a finite objective to `out`.
