@@ -423,11 +423,18 @@ fn a_diverging_fit_names_the_iteration_and_keeps_the_last_finite_model() {
         ],
     );
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("non-finite at iteration"), "{stderr}");
+    // The error comes first, then what became of the model.
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(first.contains("non-finite at iteration"), "{stderr}");
     assert!(stderr.contains("--lr"), "{stderr}");
-    // The model file exists, and reading it checks that every value is finite.
-    let kept = ModelFile::read(&d.join("m.json")).unwrap();
-    assert!(kept.metrics["diverged_at_iteration"].is_u64());
+    // Either the last finite model is kept (reading it checks that every value is finite and
+    // within the model-file limit), or it was too large for a model file and none is written.
+    if stderr.contains("no model was written") {
+        assert!(!d.join("m.json").exists());
+    } else {
+        let kept = ModelFile::read(&d.join("m.json")).unwrap();
+        assert!(kept.metrics["diverged_at_iteration"].is_u64());
+    }
 }
 
 #[test]
@@ -495,7 +502,7 @@ fn oversized_requests_are_refused_before_allocating() {
     bad_input(
         d,
         &["fit", "kinetic", "wide.txt", "--out", "m.json"],
-        &["9000 spins"],
+        &["wide.txt:8193:", "8192"],
     );
 }
 

@@ -41,3 +41,19 @@ fn one_line_of_a_hundred_million_tokens_is_read_in_bounded_memory() {
         assert!(peak < 100_000, "peak resident memory {peak} kB");
     }
 }
+
+/// A line of 20,000,000 tokens read as one sample of that many spins is refused as soon as
+/// it passes the 8192-spin limit, before its memory grows with the line.
+#[test]
+fn a_line_wider_than_the_spin_limit_is_refused_at_the_limit() {
+    let reader = BufReader::with_capacity(1 << 16, Tokens { left: 20_000_000 });
+    let err = parse_raster(reader, Path::new("wide.txt"), Layout::SamplesBySpins).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with("wide.txt:1:8193:") && message.contains("8192"),
+        "{message}"
+    );
+    if let Some(peak) = peak_rss_kb() {
+        assert!(peak < 100_000, "peak resident memory {peak} kB");
+    }
+}

@@ -62,6 +62,27 @@ pub struct McmcSettings {
     pub restarts: bool,
 }
 
+/// Refuses sweep counts that would run for hours or forever rather than fail: between 1 and
+/// [`McmcSettings::MAX_SWEEPS`] sweeps between samples, at most
+/// [`McmcSettings::MAX_BURN_IN`] burn-in sweeps.
+pub(crate) fn check_sweeps(sweeps: usize, burn_in: usize) -> Result<()> {
+    if sweeps == 0 || sweeps > McmcSettings::MAX_SWEEPS {
+        return Err(Error::setting(
+            "sweeps",
+            sweeps,
+            format!("between 1 and {}", McmcSettings::MAX_SWEEPS),
+        ));
+    }
+    if burn_in > McmcSettings::MAX_BURN_IN {
+        return Err(Error::setting(
+            "burn-in",
+            burn_in,
+            format!("at most {}", McmcSettings::MAX_BURN_IN),
+        ));
+    }
+    Ok(())
+}
+
 impl Default for McmcSettings {
     fn default() -> Self {
         McmcSettings {
@@ -80,6 +101,10 @@ impl Default for McmcSettings {
 impl McmcSettings {
     /// Largest number of samples per call: 2^30 samples of even one spin take 128 MB of bits.
     pub const MAX_SAMPLES: usize = 1 << 30;
+    /// Largest number of sweeps between two samples.
+    pub const MAX_SWEEPS: usize = 1_000_000;
+    /// Largest number of burn-in sweeps (or Glauber steps).
+    pub const MAX_BURN_IN: usize = 100_000_000;
 
     /// Validates the settings.
     pub fn check(&self) -> Result<()> {
@@ -93,10 +118,7 @@ impl McmcSettings {
         if self.chains == 0 || self.chains > 4096 {
             return Err(Error::setting("chains", self.chains, "between 1 and 4096"));
         }
-        if self.sweeps == 0 {
-            return Err(Error::setting("sweeps", self.sweeps, ">= 1"));
-        }
-        Ok(())
+        check_sweeps(self.sweeps, self.burn_in)
     }
 
     /// These settings with `samples` samples per call.

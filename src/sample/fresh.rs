@@ -64,10 +64,7 @@ impl FreshSamples {
                 format!("between 2 and {}", McmcSettings::MAX_SAMPLES),
             ));
         }
-        if self.sweeps == 0 {
-            return Err(Error::setting("sweeps", self.sweeps, ">= 1"));
-        }
-        Ok(())
+        super::chains::check_sweeps(self.sweeps, self.burn_in)
     }
 
     /// Means and pair moments of an equilibrium model from 16 independent Metropolis chains,
@@ -140,7 +137,12 @@ impl FreshSamples {
     pub fn kinetic<T: Real>(&self, model: &KineticIsing<T>) -> Result<Raster> {
         self.check()?;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
-        let run = simulate(model, self.burn_in + self.samples, None, &mut rng)?;
+        let run = simulate(
+            model,
+            self.burn_in.saturating_add(self.samples),
+            None,
+            &mut rng,
+        )?;
         Ok(run.samples(self.burn_in, self.burn_in + self.samples))
     }
 }

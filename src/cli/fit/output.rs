@@ -163,7 +163,9 @@ fn interrupted<M>(signal: i32, fit: &Fit<M>, common: &CommonFit) -> Result<()> {
     std::process::exit(128 + signal);
 }
 
-/// After a divergence, writes the last model with a finite objective to `out`.
+/// After a divergence: the error first, then the last model with a finite objective written
+/// to `out` when a model file may hold it (parameters within
+/// [`ModelFile::MAX_PARAMETER`]), and the process exits with 1.
 fn save_last_finite<T: Real, M>(
     error: &Error,
     last_finite: Option<&M>,
@@ -171,8 +173,24 @@ fn save_last_finite<T: Real, M>(
     settings: serde_json::Value,
     out: &Path,
 ) -> Result<()> {
-    if let (Error::NonFinite { iteration, .. }, Some(model)) = (error, last_finite) {
-        let mut file = to_file(model);
+    let (Error::NonFinite { iteration, .. }, Some(model)) = (error, last_finite) else {
+        return Ok(());
+    };
+    let mut file = to_file(model);
+    let largest = file
+        .h
+        .iter()
+        .chain(file.j.iter().flatten())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    eprintln!("spinfer: error: {error}");
+    if largest > ModelFile::MAX_PARAMETER {
+        eprintln!(
+            "spinfer: no model was written: the last one with a finite objective has parameters \
+             of size {largest:.1e}, above what a model file may hold ({:e}); lower the \
+             learning rate (--lr)",
+            ModelFile::MAX_PARAMETER
+        );
+    } else {
         file.settings = settings;
         file.metrics = json!({ "diverged_at_iteration": iteration, "precision": T::NAME });
         file.write(out)?;
@@ -182,7 +200,7 @@ fn save_last_finite<T: Real, M>(
             out.display()
         );
     }
-    Ok(())
+    std::process::exit(1);
 }
 
 /// The training (and held-out) score, and the distance to the true model when known.
