@@ -57,7 +57,8 @@ const FEATURES: usize = 8;
 const MOVIE_CORRELATION_BINS: f64 = 5.0;
 /// Weight of the shared feature in every cell's drive (the rest is private).
 const SHARED_WEIGHT: f64 = 0.4;
-/// Probability that a given cell j couples to a given cell i.
+/// Probability that a given cell j couples to a given cell i, up to 160 cells (above, it
+/// falls as 1/N: see `Network::new`).
 const CONNECTION_PROBABILITY: f64 = 0.05;
 
 fn sigmoid(v: f64) -> f64 {
@@ -117,12 +118,15 @@ impl Network {
             let (lo, hi) = (RATE_RANGE.0.ln(), RATE_RANGE.1.ln());
             target[i] = (lo + (hi - lo) * uniform(rng)).exp();
         }
+        // Above the salamander's 160 cells each cell keeps its 160 · 5 % = 8 partners on
+        // average, so the excitation it receives, and its firing, do not grow with N.
+        let connection_probability = CONNECTION_PROBABILITY * 160.0 / n.max(160) as f64;
         let mut w = vec![0.0; n * n];
         for j in 0..n {
             for i in 0..n {
                 if i == j {
                     w[j * n + i] = -1.5;
-                } else if uniform(rng) < CONNECTION_PROBABILITY {
+                } else if uniform(rng) < connection_probability {
                     // Mostly excitatory: N(0.4, 0.4²).
                     w[j * n + i] = 0.4 + 0.4 * normal(rng);
                 }
@@ -258,5 +262,31 @@ mod tests {
         let var = psth.iter().map(|x| (x - p).powi(2)).sum::<f64>() / 300.0;
         eprintln!("PSTH variance {var}, noise {}", p * (1.0 - p) / 60.0);
         assert!(var > 5.0 * p * (1.0 - p) / 60.0, "PSTH variance {var}");
+    }
+
+    /// The firing statistics do not grow with the number of cells: 1,000 cells fire as
+    /// sparsely as the 160-cell default (a few percent per bin; 0.5–15 % per cell).
+    #[test]
+    fn a_thousand_cells_fire_as_sparsely_as_the_default() {
+        let s = RetinaSettings {
+            cells: 1000,
+            repeats: 10,
+            bins: 300,
+            seed: 5,
+        };
+        let r = s.generate().unwrap();
+        let rates: Vec<f64> = r
+            .up_counts()
+            .iter()
+            .map(|&c| c as f64 / r.n_samples() as f64)
+            .collect();
+        let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+        assert!(mean > 0.02 && mean < 0.07, "mean rate {mean}");
+        // Each rate is estimated from 3,000 bins: allow a standard error's worth of room.
+        let outside = rates
+            .iter()
+            .filter(|&&p| !(0.002..0.2).contains(&p))
+            .count();
+        assert_eq!(outside, 0, "{outside} cells outside 0.2–20 %");
     }
 }

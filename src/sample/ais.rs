@@ -159,9 +159,22 @@ pub fn log_partition<T: Real>(
     let r = w.len() as f64;
     let mean = w.iter().sum::<f64>() / r;
     let var = w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r - 1.0);
-    let log_z0: f64 = base_fields.iter().map(|&b| (2.0 * b.cosh()).ln()).sum();
-    Ok(LogZ {
+    // ln 2cosh b = |b| + ln(1 + e^{−2|b|}), finite for any finite b.
+    let log_z0: f64 = base_fields
+        .iter()
+        .map(|&b| b.abs() + (-2.0 * b.abs()).exp().ln_1p())
+        .sum();
+    let estimate = LogZ {
         value: log_z0 + max + mean.ln(),
         std_error: (var / r).sqrt() / mean,
-    })
+    };
+    if !(estimate.value.is_finite() && estimate.std_error.is_finite()) {
+        let largest = h.iter().chain(&j).fold(0.0f64, |m, v| m.max(v.abs()));
+        return Err(Error::Shape(format!(
+            "annealed importance sampling found no finite estimate of log Z: with parameters \
+             as large as {largest:.1e} its importance weights degenerate (exact enumeration \
+             serves up to N = 20)"
+        )));
+    }
+    Ok(estimate)
 }
