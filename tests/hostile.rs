@@ -250,7 +250,7 @@ fn outputs_never_clobber_inputs_each_other_or_special_files() {
 
 #[cfg(unix)]
 #[test]
-fn a_fifo_is_refused_and_a_planted_symlink_is_not_followed() {
+fn a_fifo_is_refused_and_an_output_symlink_is_replaced_not_followed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     data(d);
@@ -262,9 +262,10 @@ fn a_fifo_is_refused_and_a_planted_symlink_is_not_followed() {
             &["pipe", "not a regular file"],
         );
     }
-    // The old predictable temporary name, planted as a symlink to a victim file.
+    // An output planted as a symlink to another file: the new output replaces the link, and
+    // the file it pointed to is not written through it.
     write(d, "victim", b"keep me");
-    std::os::unix::fs::symlink(d.join("victim"), d.join(".out.json.tmp-1")).unwrap();
+    std::os::unix::fs::symlink(d.join("victim"), d.join("out.json")).unwrap();
     ok(
         d,
         &[
@@ -279,6 +280,8 @@ fn a_fifo_is_refused_and_a_planted_symlink_is_not_followed() {
         ],
     );
     assert_eq!(fs::read(d.join("victim")).unwrap(), b"keep me");
+    let out = fs::symlink_metadata(d.join("out.json")).unwrap();
+    assert!(out.file_type().is_file(), "out.json is still a link");
     let leftovers: Vec<_> = fs::read_dir(d)
         .unwrap()
         .filter_map(|e| e.ok())
