@@ -126,8 +126,10 @@ impl ModelFile {
     /// finite numbers.
     pub const MAX_PARAMETER: f64 = 1e6;
 
-    /// Checks sizes, finiteness, magnitudes and the model's constraints.
-    fn validate(&self, path: &Path) -> Result<()> {
+    /// Checks sizes, finiteness, magnitudes and the model's constraints; `path` names the
+    /// model's source in errors (a file, or any name: models built in memory are checked
+    /// with the same rules as files).
+    pub fn validate(&self, path: &Path) -> Result<()> {
         let bad = |m: String| Error::Shape(format!("{}: {m}", path.display()));
         if self.n == 0 {
             return Err(bad("n = 0: a model needs at least one spin".into()));

@@ -8,16 +8,19 @@
 //!   the pseudo-likelihood) where row-wise Newton ([`crate::solve::RowNewton`]) is predicted
 //!   faster: see [`newton_wins`].
 
-use crate::{init::Init, sample::SamplerKind, solve::SolverKind, Transitions};
+use crate::{init::Init, solve::SolverKind, Transitions};
 
 use super::{IsingFitSettings, IsingMethod, KineticFitSettings};
 
-/// The solver of an equilibrium fit.
-pub fn ising(settings: &IsingFitSettings) -> SolverKind {
+/// The solver of an equilibrium fit whose model averages are exact (`exact_averages`: the
+/// exact sampler, or any sampler whose [`crate::sample::Sampler::is_exact`] says so) or
+/// Monte Carlo estimates.
+pub fn ising(settings: &IsingFitSettings, exact_averages: bool) -> SolverKind {
     match settings.solver {
-        SolverKind::Auto => match (settings.method, settings.sampler) {
-            (IsingMethod::PseudoLikelihood, _) | (_, SamplerKind::Exact) => SolverKind::Lbfgs,
-            _ => SolverKind::Gradient,
+        SolverKind::Auto => match settings.method {
+            IsingMethod::PseudoLikelihood => SolverKind::Lbfgs,
+            IsingMethod::Boltzmann if exact_averages => SolverKind::Lbfgs,
+            IsingMethod::Boltzmann => SolverKind::Gradient,
         },
         chosen => chosen,
     }

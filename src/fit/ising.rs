@@ -15,7 +15,7 @@ use crate::{
     model::{Centering, Energy},
     objective::{optimality, Likelihood, Objective, ObjectiveKind},
     optim::AnyOptimizer,
-    sample::{AnySampler, SamplerKind},
+    sample::{AnySampler, Sampler},
     solve::{Averaging, Lbfgs, Solver, SolverKind, Stochastic},
     stats::{pair_index, Faithfulness, Moments},
     Error, Ising, PairStatistics, Raster, Real, Result, Statistics,
@@ -91,6 +91,77 @@ pub fn fit_ising_with<T: Real>(
     if settings.method == IsingMethod::PseudoLikelihood {
         return pseudo::fit_pseudo_likelihood(data, settings, observer, control);
     }
+    let mut sampler = AnySampler::new(settings.sampler, &settings.mcmc)?;
+    if settings.chains_from_data {
+        sampler.start_from(data);
+    }
+    boltzmann(data, settings, start, sampler, observer, control)
+}
+
+/// Boltzmann learning with a sampler of the caller's (chains on the workers of a cluster,
+/// a Monte Carlo scheme of one's own): the model side of every gradient comes from
+/// `sampler`, whose [`Sampler::is_exact`] decides the solver as `auto` would (L-BFGS for
+/// exact averages, averaged first-order steps with growing samples otherwise). The
+/// settings' `sampler` and `mcmc` are not used, except the faithfulness rule's fresh
+/// samples, which run in this process. Checkpoints of such a fit hold the sampler's
+/// [`Sampler::State`].
+///
+/// ```
+/// use spinfer::prelude::*;
+/// use spinfer::fit::fit_ising_sampled;
+///
+/// let mut rng = spinfer::seeded(7);
+/// let truth: Ising<f64> = Ising::planted(5, &mut rng);
+/// let data = ExactDistribution::new(&truth).unwrap().sample(20_000, &mut rng);
+/// let fit = fit_ising_sampled::<f64, _>(&data, &IsingFitSettings::default(), ExactSampler, &mut NoObserver).unwrap();
+/// assert!(fit.summary.converged);
+/// ```
+pub fn fit_ising_sampled<T, S>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    sampler: S,
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<Ising<T>>>
+where
+    T: Real,
+    S: Sampler<T, Ising<T>>,
+{
+    settings.check()?;
+    crate::model::check_dense_size(data.n_spins())?;
+    if data.n_samples() == 0 {
+        return Err(Error::Shape("no samples to fit".into()));
+    }
+    if settings.method == IsingMethod::PseudoLikelihood {
+        return Err(Error::setting(
+            "method",
+            "pseudo-likelihood",
+            "boltzmann when a sampler is given (the pseudo-likelihood samples nothing)",
+        ));
+    }
+    boltzmann(
+        data,
+        settings,
+        None,
+        sampler,
+        observer,
+        &mut FitControl::default(),
+    )
+}
+
+/// Boltzmann learning of `data` with `sampler` on the model side.
+fn boltzmann<T, S>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    start: Option<Ising<T>>,
+    sampler: S,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, Ising<T>>,
+) -> Result<Fit<Ising<T>>>
+where
+    T: Real,
+    S: Sampler<T, Ising<T>>,
+{
+    let n = data.n_spins();
     let stats = PairStatistics::new(n);
     let constant = data.constant_cells();
     let data_stats = regularised(stats.average(data), data.n_samples(), !constant.is_empty());
@@ -109,16 +180,12 @@ pub fn fit_ising_with<T: Real>(
         },
     };
     let start_seconds = started.elapsed().as_secs_f64();
-    let solver = auto::ising(settings);
-    let monte_carlo = settings.sampler != SamplerKind::Exact;
+    let monte_carlo = !sampler.is_exact();
+    let solver = auto::ising(settings, !monte_carlo);
     let centred = settings.centred.unwrap_or(match solver {
         SolverKind::Lbfgs => true,
         _ => init != Init::Zero,
     });
-    let mut sampler = AnySampler::new(settings.sampler, &settings.mcmc)?;
-    if settings.chains_from_data {
-        sampler.start_from(data);
-    }
     let means: Vec<f64> = data_stats.as_slice()[..n].to_vec();
     let mut objective =
         Likelihood::from_data_statistics(model, stats, sampler, data_stats.clone())?
@@ -170,20 +237,21 @@ struct Job<'a, 'c, T: Real> {
     centred: bool,
 }
 
-type IsingLikelihood<T> = Likelihood<T, Ising<T>, PairStatistics, AnySampler>;
+type IsingLikelihood<T, S> = Likelihood<T, Ising<T>, PairStatistics, S>;
 
 /// Runs the solver (with the faithfulness check for Monte Carlo objectives) and reports at
 /// the returned parameters.
-fn run<T, S>(
+fn run<T, Q, S>(
     job: Job<'_, '_, T>,
-    objective: IsingLikelihood<T>,
+    objective: IsingLikelihood<T, Q>,
     solver: S,
     kind: SolverKind,
     observer: &mut dyn Observer<T>,
 ) -> Result<Fit<Ising<T>>>
 where
     T: Real,
-    S: Solver<IsingLikelihood<T>>,
+    Q: Sampler<T, Ising<T>>,
+    S: Solver<IsingLikelihood<T, Q>>,
 {
     let Job {
         data,
@@ -245,15 +313,16 @@ struct Report<'a, 'b, T: Real> {
 
 /// The fit at the returned parameters: for exact objectives the last record; for Monte Carlo
 /// ones, fresh samples of the returned (averaged) model against the data.
-fn finish<T, S>(
-    learner: Learner<IsingLikelihood<T>, S>,
+fn finish<T, Q, S>(
+    learner: Learner<IsingLikelihood<T, Q>, S>,
     outcome: Outcome,
     solver: SolverKind,
     report: Report<'_, '_, T>,
 ) -> Result<Fit<Ising<T>>>
 where
     T: Real,
-    S: Solver<IsingLikelihood<T>>,
+    Q: Sampler<T, Ising<T>>,
+    S: Solver<IsingLikelihood<T, Q>>,
 {
     let problem = learner.problem();
     let model = problem.model().clone();
@@ -304,9 +373,9 @@ where
 }
 
 /// max |∂L/∂θ| at `model` with the model side from fresh samples (penalty included).
-fn fresh_max_gradient<T: Real>(
+fn fresh_max_gradient<T: Real, Q: Sampler<T, Ising<T>>>(
     model: &Ising<T>,
-    problem: &IsingLikelihood<T>,
+    problem: &IsingLikelihood<T, Q>,
     data_stats: &DVector<f64>,
     fresh: &Moments,
 ) -> f64 {

@@ -75,7 +75,7 @@ pub fn fit_kinetic_with<T: Real>(
         solver = SolverKind::Lbfgs;
     }
     if solver == SolverKind::Newton {
-        return fit_newton(data, settings, observer, control, constant);
+        return fit_newton(data, settings, None, observer, control, constant);
     }
     let stats = TransitionStatistics::new(n);
     let data_stats = regularised(
@@ -195,20 +195,93 @@ where
     })
 }
 
-/// Row-wise Newton from independent cells.
+/// Fits only the rows `rows` of an asymmetric kinetic model (h_i and J_i· for i in
+/// `rows`), by row-wise Newton: the log-likelihood is a sum of independent per-cell terms,
+/// so blocks of rows can be fitted apart (on the workers of a cluster) and assembled. Each
+/// fitted row is bit for bit the row of [`fit_kinetic_with`] with [`SolverKind::Newton`]; the
+/// returned model holds the start (J = 0, h_i = atanh ⟨s_i(t+1)⟩) in the other rows, and its
+/// summary's value is the sum of the fitted rows' terms.
+///
+/// Refused for symmetric models (their rows are coupled), an L1 penalty, a solver other
+/// than auto or Newton, and a start other than auto or zero.
+///
+/// ```
+/// use spinfer::prelude::*;
+/// use spinfer::fit::fit_kinetic_rows;
+///
+/// let mut rng = spinfer::seeded(3);
+/// let truth = KineticIsing::<f64>::planted(6, KineticOptions::default(), &mut rng);
+/// let series = simulate(&truth, 5_000, None, &mut rng).unwrap();
+/// let data = Transitions::from_series(&series);
+/// let settings = KineticFitSettings::default().with_solver(SolverKind::Newton);
+/// let all = fit_kinetic_with::<f64>(&data, &settings, None, &mut NoObserver, &mut Default::default()).unwrap();
+/// let two = fit_kinetic_rows::<f64>(&data, &settings, &[1, 4], &mut NoObserver).unwrap();
+/// for i in [1, 4] {
+///     assert_eq!(two.model.couplings().row(i), all.model.couplings().row(i));
+/// }
+/// ```
+pub fn fit_kinetic_rows<T: Real>(
+    data: &Transitions,
+    settings: &KineticFitSettings,
+    rows: &[usize],
+    observer: &mut dyn Observer<T>,
+) -> Result<Fit<KineticIsing<T>>> {
+    settings.check()?;
+    crate::model::check_dense_size(data.n_spins())?;
+    if data.is_empty() {
+        return Err(Error::Shape(
+            "no transitions: a time series needs at least 2 bins".into(),
+        ));
+    }
+    let refuse = |why: &str| {
+        Err(Error::Shape(format!(
+            "fitting a subset of rows needs row-wise Newton: {why}"
+        )))
+    };
+    if settings.options.symmetric {
+        return refuse("a symmetric J couples the rows");
+    }
+    if !matches!(settings.solver, SolverKind::Auto | SolverKind::Newton) {
+        return refuse("choose the solver auto or newton");
+    }
+    if settings.penalty.has_l1() {
+        return refuse("Newton takes an L2 penalty only");
+    }
+    if !matches!(
+        settings.init,
+        crate::init::Init::Auto | crate::init::Init::Zero
+    ) {
+        return refuse("Newton starts from independent cells (init auto or zero)");
+    }
+    let constant = data.after().constant_cells();
+    fit_newton(
+        data,
+        settings,
+        Some(rows),
+        observer,
+        &mut FitControl::default(),
+        constant,
+    )
+}
+
+/// Row-wise Newton from independent cells, for every row or the rows `rows`.
 fn fit_newton<T: Real>(
     data: &Transitions,
     settings: &KineticFitSettings,
+    rows: Option<&[usize]>,
     observer: &mut dyn Observer<T>,
     control: &mut FitControl<'_, KineticIsing<T>>,
     constant: Vec<usize>,
 ) -> Result<Fit<KineticIsing<T>>> {
-    let problem = RowProblem::new(
+    let mut problem = RowProblem::new(
         data,
         None,
         settings.options.self_couplings,
         &settings.penalty,
     )?;
+    if let Some(rows) = rows {
+        problem = problem.with_rows(rows)?;
+    }
     let mut adapter = CastObserver { inner: observer };
     let (learner, outcome) = drive(
         problem,

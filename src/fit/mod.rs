@@ -7,6 +7,7 @@
 //! returns ([`Summary`]).
 
 pub mod auto;
+pub mod choices;
 pub mod faithful;
 pub mod ising;
 pub mod kinetic;
@@ -26,8 +27,9 @@ use crate::{
     Error, LearnSettings, Result,
 };
 
-pub use ising::{fit_ising, fit_ising_with, independent_model};
-pub use kinetic::{fit_kinetic, fit_kinetic_with};
+pub use choices::{FitChoices, IsingChoices, KineticChoices};
+pub use ising::{fit_ising, fit_ising_sampled, fit_ising_with, independent_model};
+pub use kinetic::{fit_kinetic, fit_kinetic_rows, fit_kinetic_with};
 pub use pseudo::fit_pseudo_likelihood;
 pub use settings::{Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
 

@@ -21,8 +21,6 @@
 //! blocks in parallel. Each row's sums run over t in order, so the result does not depend on
 //! the number of threads.
 
-use std::ops::Range;
-
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -71,7 +69,10 @@ pub struct RowProblem {
     self_couplings: bool,
     l2: f64,
     l2_fields: f64,
-    blocks: Vec<Range<usize>>,
+    /// Which rows are solved (all unless [`RowProblem::with_rows`] chose some).
+    fitted: Vec<bool>,
+    /// The solved rows, in blocks solved in parallel.
+    blocks: Vec<Vec<usize>>,
 }
 
 impl RowProblem {
@@ -118,11 +119,6 @@ impl RowProblem {
                     .sum()
             })
             .collect();
-        let pairs = n * n.saturating_sub(1) / 2;
-        // At least two blocks, so that both cores of a small machine work.
-        let rows_per_block = (PAIR_BUDGET_BYTES / (8 * pairs.max(1)))
-            .clamp(1, n.div_ceil(2).max(1))
-            .min(n.max(1));
         Ok(RowProblem {
             lists: TransitionData::of_sources(data.before())?,
             targets: data.after().clone(),
@@ -137,11 +133,36 @@ impl RowProblem {
             self_couplings,
             l2: penalty.l2,
             l2_fields: penalty.l2_fields,
-            blocks: (0..n)
-                .step_by(rows_per_block)
-                .map(|r| r..(r + rows_per_block).min(n))
-                .collect(),
+            fitted: vec![true; n],
+            blocks: blocks(&(0..n).collect::<Vec<_>>(), n),
         })
+    }
+
+    /// The problem restricted to the rows `rows` (distinct cell indices): only they are
+    /// solved, the others keep the start (J = 0, h_i = atanh ⟨y_i⟩). Rows do not interact,
+    /// and each row's sums run in the same order whichever rows share its block, so a row
+    /// comes out bit for bit as in the fit of all rows: row blocks can be fitted apart (on
+    /// the workers of a cluster) and assembled.
+    pub fn with_rows(mut self, rows: &[usize]) -> Result<Self> {
+        let n = self.n_spins();
+        let mut fitted = vec![false; n];
+        for &i in rows {
+            if i >= n {
+                return Err(Error::Shape(format!(
+                    "row {i} does not exist: the data have {n} cells (0 to {})",
+                    n - 1
+                )));
+            }
+            if std::mem::replace(&mut fitted[i], true) {
+                return Err(Error::Shape(format!("row {i} is listed twice")));
+            }
+        }
+        if rows.is_empty() {
+            return Err(Error::Shape("no rows to fit".into()));
+        }
+        self.blocks = blocks(rows, n);
+        self.fitted = fitted;
+        Ok(self)
     }
 
     /// Number of spins.
@@ -195,6 +216,15 @@ impl Problem for RowProblem {
     fn restore(&mut self, _state: ()) -> Result<()> {
         Ok(())
     }
+}
+
+/// `rows` in blocks whose pair accumulators for N cells take about [`PAIR_BUDGET_BYTES`],
+/// at least two blocks so that both cores of a small machine work.
+fn blocks(rows: &[usize], n: usize) -> Vec<Vec<usize>> {
+    let pairs = n * n.saturating_sub(1) / 2;
+    let per_block =
+        (PAIR_BUDGET_BYTES / (8 * pairs.max(1))).clamp(1, rows.len().div_ceil(2).max(1));
+    rows.chunks(per_block).map(<[usize]>::to_vec).collect()
 }
 
 /// Newton's method for every row at once, one step per iteration ([`RowProblem`]).
@@ -251,7 +281,14 @@ impl Solver<RowProblem> for RowNewton {
         Ok(RowNewtonState {
             c,
             b: vec![0.0; n * n],
-            rows: vec![RowStatus::default(); n],
+            rows: problem
+                .fitted
+                .iter()
+                .map(|&fitted| RowStatus {
+                    done: !fitted,
+                    ..RowStatus::default()
+                })
+                .collect(),
             evaluated: false,
             tol: budget.grad_tol,
         })
@@ -269,7 +306,11 @@ impl Solver<RowProblem> for RowNewton {
                 .par_iter()
                 .map(|block| {
                     // Only the rows still open: a pass costs in proportion to its rows.
-                    let rows: Vec<usize> = block.clone().filter(|&i| !state.rows[i].done).collect();
+                    let rows: Vec<usize> = block
+                        .iter()
+                        .copied()
+                        .filter(|&i| !state.rows[i].done)
+                        .collect();
                     if rows.is_empty() {
                         return Vec::new();
                     }
@@ -315,7 +356,8 @@ impl Solver<RowProblem> for RowNewton {
             .par_iter()
             .map(|block| {
                 let rows: Vec<usize> = block
-                    .clone()
+                    .iter()
+                    .copied()
                     .filter(|&i| !state.rows[i].done && !state.rows[i].direction.is_empty())
                     .collect();
                 if rows.is_empty() {

@@ -2,16 +2,13 @@
 
 use spinfer::{
     data::{read_raster, DataFingerprint, ModelFile, ModelKind},
-    fit::{fit_ising_with, Faithful, IsingFitSettings, IsingMethod},
+    fit::{fit_ising_with, IsingChoices, IsingFitSettings, IsingMethod},
     report::figures::Params,
-    sample::McmcSettings,
-    solve::Growth,
     validate::{ising_score, Split},
     Raster, Real, Result,
 };
 
 use super::{
-    apply_common,
     output::{read_truth, run_and_save, FitJob},
     resumed, EstimatorArg, IsingArgs, MethodArg, SteppingArg,
 };
@@ -52,50 +49,25 @@ pub fn run(a: IsingArgs) -> Result<()> {
 /// The settings the command line asks for, validated before any data is read (a resumed
 /// fit takes its settings from the checkpoint instead).
 fn settings(a: &IsingArgs) -> Result<IsingFitSettings> {
-    let mut s = IsingFitSettings::default();
-    apply_common(
-        &a.common,
-        &mut s.optimizer,
-        &mut s.lr,
-        &mut s.learn,
-        &mut s.penalty,
-    );
-    s.sampler = a.sampler.into();
-    s.solver = a.common.solver.into();
-    s.init = a.common.init.into();
-    s.learn.target_pearson = a.target_pearson;
-    s.method = match a.method {
-        MethodArg::Boltzmann => IsingMethod::Boltzmann,
-        MethodArg::PseudoLikelihood => IsingMethod::PseudoLikelihood,
-    };
-    s.centred = a.stepping.map(|st| matches!(st, SteppingArg::Centred));
-    let defaults = McmcSettings::default();
-    let mcmc = s
-        .mcmc
-        .clone()
-        .with_chains(a.chains.unwrap_or(defaults.chains))
-        .with_burn_in(a.burn_in.unwrap_or(defaults.burn_in))
-        .with_sweeps(a.sweeps.unwrap_or(defaults.sweeps))
-        .with_seed(a.seed)
-        .with_rao_blackwell(a.estimator == EstimatorArg::RaoBlackwell);
-    let samples = a.samples.unwrap_or(mcmc.samples);
-    s.mcmc = mcmc.with_samples(samples);
-    s.growth = match (s.growth, a.max_samples) {
-        (_, Some(max)) if max <= samples => None,
-        (g, Some(max)) => Some(Growth {
-            max_samples: max,
-            ..g.unwrap_or_default()
-        }),
-        (g, None) => g.map(|g| Growth {
-            max_samples: g.max_samples.max(samples),
-            ..g
-        }),
-    };
-    s.faithful = match a.target_ratio {
-        Some(0.0) => None,
-        Some(t) => Some(Faithful::default().with_target(t)),
-        None => s.faithful,
-    };
+    let s = IsingChoices {
+        common: a.common.choices(),
+        method: match a.method {
+            MethodArg::Boltzmann => IsingMethod::Boltzmann,
+            MethodArg::PseudoLikelihood => IsingMethod::PseudoLikelihood,
+        },
+        sampler: a.sampler.into(),
+        samples: a.samples,
+        max_samples: a.max_samples,
+        sweeps: a.sweeps,
+        chains: a.chains,
+        burn_in: a.burn_in,
+        seed: a.seed,
+        rao_blackwell: a.estimator == EstimatorArg::RaoBlackwell,
+        target_ratio: a.target_ratio,
+        target_pearson: a.target_pearson,
+        centred: a.stepping.map(|st| matches!(st, SteppingArg::Centred)),
+    }
+    .settings();
     if a.common.resume.is_none() {
         s.check()?;
     }

@@ -2,14 +2,13 @@
 
 use spinfer::{
     data::{read_raster, DataFingerprint, ModelFile, ModelKind},
-    fit::{fit_kinetic_with, KineticFitSettings},
+    fit::{fit_kinetic_with, KineticChoices, KineticFitSettings},
     report::figures::Params,
     validate::{kinetic_score, Split},
     Error, KineticOptions, Real, Result, Transitions,
 };
 
 use super::{
-    apply_common,
     output::{read_truth, run_and_save, FitJob},
     resumed, KineticArgs,
 };
@@ -55,19 +54,14 @@ pub fn run(a: KineticArgs) -> Result<()> {
 
 /// The settings the command line asks for, validated before any data is read.
 fn settings(a: &KineticArgs) -> Result<KineticFitSettings> {
-    let mut s = KineticFitSettings::default().with_options(KineticOptions {
-        symmetric: a.symmetric,
-        self_couplings: a.self_couplings,
-    });
-    apply_common(
-        &a.common,
-        &mut s.optimizer,
-        &mut s.lr,
-        &mut s.learn,
-        &mut s.penalty,
-    );
-    s.solver = a.common.solver.into();
-    s.init = a.common.init.into();
+    let s = KineticChoices {
+        common: a.common.choices(),
+        options: KineticOptions {
+            symmetric: a.symmetric,
+            self_couplings: a.self_couplings,
+        },
+    }
+    .settings();
     if a.common.resume.is_none() {
         s.check()?;
     }

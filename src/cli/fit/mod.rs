@@ -8,9 +8,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 use spinfer::{
     data::{Checkpoint, DataFingerprint, ModelKind},
+    fit::FitChoices,
     objective::Penalty,
-    optim::OptimizerKind,
-    Error, LearnSettings, Result,
+    Error, Result,
 };
 
 use super::{CommonFit, Precision, SamplerArg};
@@ -118,31 +118,23 @@ pub fn run(what: FitCommand) -> Result<()> {
     }
 }
 
-/// The options every fit shares, applied to its settings.
-fn apply_common(
-    c: &CommonFit,
-    optimizer: &mut OptimizerKind,
-    lr: &mut f64,
-    learn: &mut LearnSettings,
-    penalty: &mut Penalty,
-) {
-    *penalty = Penalty {
-        l1: c.l1,
-        l2: c.l2,
-        l1_fields: c.l1_fields,
-        l2_fields: c.l2_fields,
-    };
-    if let Some(o) = c.optimizer {
-        *optimizer = o.into();
-    }
-    if let Some(v) = c.lr {
-        *lr = v;
-    }
-    if let Some(v) = c.iters {
-        learn.max_iters = v;
-    }
-    if let Some(v) = c.tol {
-        learn.grad_tol = v;
+impl CommonFit {
+    /// The choices every fit shares, as the flags give them.
+    fn choices(&self) -> FitChoices {
+        FitChoices {
+            solver: self.solver.into(),
+            init: self.init.into(),
+            optimizer: self.optimizer.map(Into::into),
+            lr: self.lr,
+            iters: self.iters,
+            tol: self.tol,
+            penalty: Penalty {
+                l1: self.l1,
+                l2: self.l2,
+                l1_fields: self.l1_fields,
+                l2_fields: self.l2_fields,
+            },
+        }
     }
 }
 
