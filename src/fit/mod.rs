@@ -73,6 +73,31 @@ pub struct Fit<M> {
     pub centred: bool,
 }
 
+impl<M> Fit<M> {
+    /// What a model file stores of the fit (its `metrics`, as `spinfer fit` writes them):
+    /// how it ended, at the saved parameters; `precision` names the scalar type.
+    pub fn metrics(&self, precision: &str) -> serde_json::Value {
+        let s = &self.summary;
+        serde_json::json!({
+            "solver": self.solver.name(),
+            "iterations": self.history.records.len().saturating_sub(1),
+            "outcome": format!("{:?}", self.outcome),
+            "converged": s.converged,
+            "objective": s.objective.name(),
+            s.objective.key(): s.value,
+            "max_gradient": s.max_gradient,
+            "seconds": self.history.last().map(|r| r.seconds + self.start_seconds),
+            "start_seconds": self.start_seconds,
+            "centred": self.centred,
+            "precision": precision,
+            "constant_cells": self.constant_cells,
+            "chains": self.chains,
+            "faithfulness": self.faithfulness,
+            "connected_pearson": self.history.last().and_then(|r| r.connected_pearson),
+        })
+    }
+}
+
 /// Checkpoints, resumption and divergence handling for a fit.
 pub struct FitControl<'a, M> {
     /// A state written by an earlier checkpoint of the same fit: continue from it.

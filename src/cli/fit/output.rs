@@ -110,7 +110,7 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         eprintln!("spinfer: warning: {w}");
     }
     let (train_score, held_out, params) = score(&fit.model)?;
-    let mut metrics = metrics(&fit, T::NAME);
+    let mut metrics = fit.metrics(T::NAME);
     metrics["train_score"] = json!(train_score);
     metrics["split"] = json!(common
         .split
@@ -253,28 +253,6 @@ fn warn_constant(cells: &[usize], data: &Path) {
             list.join(", ")
         );
     }
-}
-
-/// The metrics stored in the model file: how the fit ended, at the saved parameters.
-fn metrics<M>(fit: &Fit<M>, precision: &str) -> serde_json::Value {
-    let s = &fit.summary;
-    json!({
-        "solver": fit.solver.name(),
-        "iterations": fit.history.records.len().saturating_sub(1),
-        "outcome": format!("{:?}", fit.outcome),
-        "converged": s.converged,
-        "objective": s.objective.name(),
-        s.objective.key(): s.value,
-        "max_gradient": s.max_gradient,
-        "seconds": fit.history.last().map(|r| r.seconds + fit.start_seconds),
-        "start_seconds": fit.start_seconds,
-        "centred": fit.centred,
-        "precision": precision,
-        "constant_cells": fit.constant_cells,
-        "chains": fit.chains,
-        "faithfulness": fit.faithfulness,
-        "connected_pearson": fit.history.last().and_then(|r| r.connected_pearson),
-    })
 }
 
 /// The lines a fit ends with: how it ended, and for Monte Carlo fits how well the model

@@ -1,0 +1,170 @@
+"""The model object every fit returns and ``load`` reads: parameters as numpy arrays, how
+the fit went, and the operations of the command (save, sample, log-likelihood)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, NamedTuple, Optional
+
+import numpy as np
+
+from . import _native
+from ._arrays import spins
+
+
+class LogLikelihood(NamedTuple):
+    """A log-likelihood per sample (equilibrium) or per transition (kinetic), in nats."""
+
+    value: float
+    """The value."""
+    std_error: Optional[float]
+    """Its standard error when log Z is an estimate (AIS), else ``None``."""
+    measure: str
+    """``"exact"``, ``"ais"`` or ``"per-transition"``."""
+
+
+def history_arrays(records: List[Dict[str, Any]]) -> Dict[str, np.ndarray]:
+    """Per-iteration records (the command's ``--trace`` rows) as a dict of float arrays,
+    one entry per iteration (iteration 0 is the start); missing values are NaN."""
+    out: Dict[str, np.ndarray] = {}
+    flat = []
+    for r in records:
+        row = {k: v for k, v in r.items() if k != "max_gradient"}
+        for group, g in r.get("max_gradient", []):
+            row[f"max_gradient_{group}"] = g
+        flat.append(row)
+    keys = sorted({k for row in flat for k in row})
+    for k in keys:
+        out[k] = np.array(
+            [np.nan if row.get(k) is None else row[k] for row in flat], dtype=float
+        )
+    return out
+
+
+class Model:
+    """An equilibrium or kinetic Ising model.
+
+    Equilibrium (``kind == "ising"``): P(s) = exp(sum_i h_i s_i + sum_{i<j} J_ij s_i s_j) / Z
+    over s in {-1, +1}^N, ``J`` symmetric with a zero diagonal.
+
+    Kinetic (``kind == "kinetic"``, parallel Glauber dynamics):
+    P(s_i(t+1) | s(t)) = exp(s_i(t+1) theta_i) / (2 cosh theta_i) with
+    theta_i = h_i + sum_j J_ij s_j(t); ``J[i, j]`` is the effect of cell j at time t on cell
+    i at t+1 (``symmetric``: J constrained symmetric; ``self_couplings``: J_ii allowed).
+
+    Attributes: ``h`` (N,) and ``J`` (N, N) float64 arrays; ``settings`` and ``metrics``
+    (dicts, as in the command's model files: solver, outcome, max_gradient, train_score,
+    ...); ``history`` (dict of per-iteration arrays, see :func:`history_arrays`).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        h: Any,
+        J: Any,
+        *,
+        symmetric: bool = False,
+        self_couplings: bool = False,
+        settings: Optional[Dict[str, Any]] = None,
+        metrics: Optional[Dict[str, Any]] = None,
+        history: Optional[Dict[str, np.ndarray]] = None,
+    ) -> None:
+        if kind not in ("ising", "kinetic"):
+            raise ValueError(f"kind = {kind!r}: must be 'ising' or 'kinetic'")
+        self.kind = kind
+        self.h = np.array(h, dtype=np.float64)
+        self.J = np.array(J, dtype=np.float64)
+        self.symmetric = bool(symmetric)
+        self.self_couplings = bool(self_couplings)
+        self.settings = settings
+        self.metrics = metrics or {}
+        self.history = history or {}
+        self._spec()  # checks shapes, finiteness, symmetry and the diagonal
+
+    @classmethod
+    def _from_native(cls, h: np.ndarray, J: np.ndarray, meta_json: str) -> "Model":
+        meta = json.loads(meta_json)
+        return cls(
+            meta["kind"],
+            h,
+            J,
+            symmetric=meta.get("symmetric", False),
+            self_couplings=meta.get("self_couplings", False),
+            settings=meta.get("settings"),
+            metrics=meta.get("metrics") or {},
+            history=history_arrays(meta.get("history", [])),
+        )
+
+    def _spec(self):
+        return (self.kind, self.h, self.J, self.symmetric, self.self_couplings)
+
+    @property
+    def n_spins(self) -> int:
+        """Number of spins N."""
+        return int(self.h.shape[0])
+
+    @property
+    def converged(self) -> bool:
+        """Whether the fit reached its goal: the gradient tolerance (exact objectives) or
+        the faithfulness target (Monte Carlo fits). False for models not made by a fit."""
+        return bool(self.metrics.get("converged", False))
+
+    def save(self, path: "os.PathLike[str] | str") -> None:
+        """Writes the model as the command's JSON model file (atomically: an interrupted
+        write leaves no half-written file)."""
+        _native.save(
+            os.fspath(path),
+            self._spec(),
+            None if self.settings is None else json.dumps(self.settings),
+            json.dumps(self.metrics) if self.metrics else None,
+        )
+
+    def sample(
+        self, n: int, *, seed: int = 1, sweeps: int = 10, burn_in: int = 1000
+    ) -> np.ndarray:
+        """``n`` samples (equilibrium: Metropolis, ``sweeps`` sweeps apart after ``burn_in``)
+        or ``n`` time bins (kinetic: parallel Glauber dynamics from a random state), as a
+        (samples x spins) ``uint8`` array of 0/1 (``2 * s - 1`` gives -1/+1). The same seed
+        gives the same samples, whatever the number of threads."""
+        return _native.sample(self._spec(), int(n), seed=seed, sweeps=sweeps, burn_in=burn_in)
+
+    def log_likelihood(
+        self,
+        X: Any,
+        *,
+        layout: str = "samples-by-spins",
+        repeat_bins: Optional[int] = None,
+        seed: int = 1,
+    ) -> LogLikelihood:
+        """The log-likelihood of data ``X`` per sample (equilibrium: exact for N <= 20,
+        log Z by annealed importance sampling above, with its standard error) or per
+        transition (kinetic: exact; ``repeat_bins``: no transition across repeats)."""
+        value, measure, se = _native.log_likelihood(
+            self._spec(), spins(X, layout), repeat_bins=repeat_bins, seed=seed
+        )
+        return LogLikelihood(value, se, measure)
+
+    def __repr__(self) -> str:
+        state = "converged" if self.converged else "not converged"
+        return f"<spinfer.Model {self.kind}, {self.n_spins} spins, {state}>"
+
+
+class RowFit:
+    """Rows ``rows`` of an asymmetric kinetic model fitted on their own
+    (``fit_kinetic(X, rows=...)``): ``h`` (len(rows),), ``J`` (len(rows), N), each row bit
+    for bit the row of the fit of all rows with ``solver="newton"``."""
+
+    def __init__(self, rows: np.ndarray, model: Model) -> None:
+        self.rows = rows
+        self.h = model.h[rows]
+        self.J = model.J[rows]
+        self.self_couplings = model.self_couplings
+        self.settings = model.settings
+        self.metrics = model.metrics
+        self.history = model.history
+
+    @property
+    def converged(self) -> bool:
+        """Whether every fitted row reached the gradient tolerance."""
+        return bool(self.metrics.get("converged", False))

@@ -1,0 +1,129 @@
+//! Between numpy and spinfer: rasters, models, names of settings, errors.
+
+use numpy::{ndarray::Array2, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::{
+    exceptions::{PyFileNotFoundError, PyOSError, PyRuntimeError, PyValueError},
+    prelude::*,
+};
+use serde::de::DeserializeOwned;
+use spinfer::{
+    data::{ModelFile, ModelKind},
+    Error, Ising, KineticIsing, Raster, Real,
+};
+
+use crate::DivergedError;
+
+/// A library error as the Python exception a user expects: `ValueError` for what the user
+/// can fix in their input or settings (with the message the command prints),
+/// `FileNotFoundError`/`OSError` for files, `RuntimeError` otherwise.
+pub fn py_error(e: Error) -> PyErr {
+    match &e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            PyFileNotFoundError::new_err(e.to_string())
+        }
+        Error::Io { .. } => PyOSError::new_err(e.to_string()),
+        Error::NonFinite { .. } => DivergedError::new_err((e.to_string(), None::<()>, None::<()>)),
+        _ if e.is_bad_input() => PyValueError::new_err(e.to_string()),
+        _ => PyRuntimeError::new_err(e.to_string()),
+    }
+}
+
+/// A setting given by name (`"metropolis"`, `"lbfgs"`, ...), spelt as in the command and the
+/// model files' settings.
+pub fn named<T: DeserializeOwned>(setting: &'static str, value: &str, allowed: &str) -> PyResult<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_string()))
+        .map_err(|_| py_error(Error::setting(setting, format!("{value:?}"), allowed)))
+}
+
+/// The raster of a (samples × spins) array of 0/1 bytes, C-contiguous (checked in Python).
+pub fn raster(x: &PyReadonlyArray2<'_, u8>) -> PyResult<Raster> {
+    let (t, n) = x.as_array().dim();
+    spinfer::raster::check_request("samples", t, n, t).map_err(py_error)?;
+    let bytes = x
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+    let words = t.div_ceil(64);
+    let mut rows = vec![vec![0u64; words]; n];
+    // Samples outer, spins inner: the array is read in memory order and each spin's current
+    // word stays in cache.
+    for (s, sample) in bytes.chunks_exact(n.max(1)).enumerate() {
+        let (word, bit) = (s / 64, 1u64 << (s % 64));
+        for (row, &v) in rows.iter_mut().zip(sample) {
+            if v != 0 {
+                row[word] |= bit;
+            }
+        }
+    }
+    Raster::from_bit_rows(rows, t).map_err(py_error)
+}
+
+/// A raster as a (samples × spins) array of 0/1 bytes.
+pub fn raster_array<'py>(py: Python<'py>, raster: &Raster) -> Bound<'py, PyArray2<u8>> {
+    let (n, t) = (raster.n_spins(), raster.n_samples());
+    let mut out = Array2::<u8>::zeros((t, n));
+    for i in 0..n {
+        let row = raster.row(i);
+        for s in 0..t {
+            out[(s, i)] = ((row[s / 64] >> (s % 64)) & 1) as u8;
+        }
+    }
+    out.into_pyarray(py)
+}
+
+/// A model as Python passes it: `(kind, h, J, symmetric, self_couplings)`.
+pub type ModelSpec<'py> = (
+    String,
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray2<'py, f64>,
+    bool,
+    bool,
+);
+
+/// The model file of a spec, checked by the rules model files are read with (sizes, finite
+/// values, symmetry, zero diagonal, magnitudes).
+pub fn model_file(spec: &ModelSpec<'_>) -> PyResult<ModelFile> {
+    let (kind, h, j, symmetric, self_couplings) = spec;
+    let kind: ModelKind = named("kind", kind, "ising or kinetic")?;
+    let h = h.as_array();
+    let n = h.len();
+    let j = j.as_array();
+    if j.shape() != [n, n] {
+        return Err(PyValueError::new_err(format!(
+            "J has shape {:?}, h has {n} entries: J must be {n} × {n}",
+            j.shape()
+        )));
+    }
+    let file = ModelFile {
+        kind,
+        n,
+        h: h.to_vec(),
+        j: j.rows().into_iter().map(|r| r.to_vec()).collect(),
+        symmetric: *symmetric,
+        self_couplings: *self_couplings,
+        settings: serde_json::Value::Null,
+        metrics: serde_json::Value::Null,
+    };
+    file.validate(std::path::Path::new("the model"))
+        .map_err(py_error)?;
+    Ok(file)
+}
+
+/// h and J of a model file, as numpy arrays.
+pub fn file_arrays<'py>(
+    py: Python<'py>,
+    file: &ModelFile,
+) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>) {
+    let n = file.n;
+    let j = Array2::from_shape_fn((n, n), |(a, b)| file.j[a][b]);
+    (PyArray1::from_slice(py, &file.h), j.into_pyarray(py))
+}
+
+/// The equilibrium model of a file, in precision `T`.
+pub fn ising<T: Real>(file: &ModelFile) -> PyResult<Ising<T>> {
+    file.to_ising().map_err(py_error)
+}
+
+/// The kinetic model of a file, in precision `T`.
+pub fn kinetic<T: Real>(file: &ModelFile) -> PyResult<KineticIsing<T>> {
+    file.to_kinetic().map_err(py_error)
+}

@@ -1,0 +1,218 @@
+//! Models and data files: load and save (the command's JSON), sample, score, compare, read
+//! rasters, and the synthetic retina.
+
+use std::path::PathBuf;
+
+use numpy::{PyArray2, PyReadonlyArray2};
+use pyo3::prelude::*;
+use spinfer::{
+    data::{ModelFile, ModelKind},
+    retina::RetinaSettings,
+    sample::{simulate, AisSettings, McmcSettings, Metropolis, MAX_EXACT_SPINS},
+    validate::{ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Score},
+    seeded, Raster, Transitions,
+};
+
+use crate::convert::{file_arrays, ising, kinetic, model_file, named, py_error, raster, raster_array, ModelSpec};
+
+/// The transitions of a series, within repeats of `repeat_bins` bins when given.
+fn transitions(series: &Raster, repeat_bins: Option<usize>) -> PyResult<Transitions> {
+    match repeat_bins {
+        Some(bins) => Transitions::from_segments(series, bins).map_err(py_error),
+        None => Ok(Transitions::from_series(series)),
+    }
+}
+
+/// Reads a model file: (h, J, JSON of kind, symmetric, self_couplings, settings, metrics).
+#[pyfunction]
+pub fn load(
+    py: Python<'_>,
+    path: PathBuf,
+) -> PyResult<(Bound<'_, numpy::PyArray1<f64>>, Bound<'_, PyArray2<f64>>, String)> {
+    let file = py
+        .detach(|| ModelFile::read(&path))
+        .map_err(py_error)?;
+    let meta = serde_json::json!({
+        "kind": file.kind,
+        "symmetric": file.symmetric,
+        "self_couplings": file.self_couplings,
+        "settings": file.settings,
+        "metrics": file.metrics,
+    });
+    let (h, j) = file_arrays(py, &file);
+    Ok((h, j, meta.to_string()))
+}
+
+/// Writes a model file atomically, with `settings` and `metrics` given as JSON text.
+#[pyfunction]
+#[pyo3(signature = (path, model, settings=None, metrics=None))]
+pub fn save(
+    py: Python<'_>,
+    path: PathBuf,
+    model: ModelSpec<'_>,
+    settings: Option<&str>,
+    metrics: Option<&str>,
+) -> PyResult<()> {
+    let mut file = model_file(&model)?;
+    let parse = |text: Option<&str>| -> PyResult<serde_json::Value> {
+        text.map_or(Ok(serde_json::Value::Null), |t| {
+            serde_json::from_str(t)
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+        })
+    };
+    file.settings = parse(settings)?;
+    file.metrics = parse(metrics)?;
+    py.detach(|| file.write(&path)).map_err(py_error)
+}
+
+/// Samples of an equilibrium model (Metropolis, `sweeps` apart after `burn_in` sweeps) or a
+/// simulated series of a kinetic model, as the command's `sample` draws them.
+#[pyfunction]
+#[pyo3(signature = (model, n, *, seed=1, sweeps=10, burn_in=1000))]
+pub fn sample<'py>(
+    py: Python<'py>,
+    model: ModelSpec<'py>,
+    n: usize,
+    seed: u64,
+    sweeps: usize,
+    burn_in: usize,
+) -> PyResult<Bound<'py, PyArray2<u8>>> {
+    let file = model_file(&model)?;
+    if n == 0 {
+        return Err(py_error(spinfer::Error::setting("n", n, ">= 1")));
+    }
+    spinfer::raster::check_request("n", n, file.n, n).map_err(py_error)?;
+    let data = match file.kind {
+        ModelKind::Ising => {
+            let model = ising::<f64>(&file)?;
+            let settings = McmcSettings::default()
+                .with_samples(n)
+                .with_burn_in(burn_in)
+                .with_sweeps(sweeps)
+                .with_seed(seed);
+            let mut chains = Metropolis::new(settings).map_err(py_error)?;
+            py.detach(|| chains.sample(&model))
+        }
+        ModelKind::Kinetic => {
+            let model = kinetic::<f64>(&file)?;
+            py.detach(|| simulate(&model, n, None, &mut seeded(seed)))
+                .map_err(py_error)?
+        }
+    };
+    Ok(raster_array(py, &data))
+}
+
+/// The log-likelihood of data: per sample for equilibrium models (exact for N ≤ 20, log Z by
+/// annealed importance sampling above, with its standard error), per transition for kinetic
+/// ones. Returns (value, measure, standard error or None).
+#[pyfunction]
+#[pyo3(signature = (model, x, *, repeat_bins=None, seed=1))]
+pub fn log_likelihood(
+    py: Python<'_>,
+    model: ModelSpec<'_>,
+    x: PyReadonlyArray2<'_, u8>,
+    repeat_bins: Option<usize>,
+    seed: u64,
+) -> PyResult<(f64, String, Option<f64>)> {
+    let file = model_file(&model)?;
+    let data = raster(&x)?;
+    let score: Score = match file.kind {
+        ModelKind::Ising => {
+            let model = ising::<f64>(&file)?;
+            if file.n <= MAX_EXACT_SPINS {
+                py.detach(|| ising_score(&model, &data)).map_err(py_error)?
+            } else {
+                let settings = AisSettings {
+                    seed,
+                    ..AisSettings::default()
+                };
+                py.detach(|| ais_scores(&model, &[&data], &settings))
+                    .map_err(py_error)?
+                    .remove(0)
+            }
+        }
+        ModelKind::Kinetic => {
+            let model = kinetic::<f64>(&file)?;
+            let t = transitions(&data, repeat_bins)?;
+            py.detach(|| kinetic_score(&model, &t)).map_err(py_error)?
+        }
+    };
+    let measure = serde_json::to_value(score.measure)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Ok((score.value, measure, score.std_error))
+}
+
+/// The model against data from fresh samples, as `spinfer compare` computes it (JSON text).
+#[pyfunction]
+#[pyo3(signature = (model, x, *, samples=None, burn_in=None, seed=None, repeat_bins=None))]
+pub fn compare(
+    py: Python<'_>,
+    model: ModelSpec<'_>,
+    x: PyReadonlyArray2<'_, u8>,
+    samples: Option<usize>,
+    burn_in: Option<usize>,
+    seed: Option<u64>,
+    repeat_bins: Option<usize>,
+) -> PyResult<String> {
+    let file = model_file(&model)?;
+    let data = raster(&x)?;
+    let defaults = FreshSamples::default();
+    let fresh = FreshSamples {
+        samples: samples.unwrap_or(defaults.samples),
+        burn_in: burn_in.unwrap_or(defaults.burn_in),
+        seed: seed.unwrap_or(defaults.seed),
+        ..defaults
+    };
+    let comparison = match file.kind {
+        ModelKind::Ising => {
+            let model = ising::<f64>(&file)?;
+            py.detach(|| Comparison::ising(&model, &data, &fresh))
+        }
+        ModelKind::Kinetic => {
+            let model = kinetic::<f64>(&file)?;
+            let t = transitions(&data, repeat_bins)?;
+            py.detach(|| Comparison::kinetic(&model, &data, &t, &fresh))
+        }
+    }
+    .map_err(py_error)?;
+    serde_json::to_string(&comparison)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+}
+
+/// Reads a data file of the command (text or .gz) as a (samples × spins) 0/1 array.
+#[pyfunction]
+#[pyo3(signature = (path, *, layout="spins-by-samples"))]
+pub fn read_raster<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    layout: &str,
+) -> PyResult<Bound<'py, PyArray2<u8>>> {
+    let layout = named("layout", layout, "spins-by-samples or samples-by-spins")?;
+    let data = py
+        .detach(|| spinfer::data::read_raster(&path, layout))
+        .map_err(py_error)?;
+    Ok(raster_array(py, &data))
+}
+
+/// The synthetic retina of `spinfer generate retina`, as a (bins × cells) 0/1 array.
+#[pyfunction]
+#[pyo3(signature = (*, cells=160, repeats=297, bins=953, seed=1))]
+pub fn synthetic_retina(
+    py: Python<'_>,
+    cells: usize,
+    repeats: usize,
+    bins: usize,
+    seed: u64,
+) -> PyResult<Bound<'_, PyArray2<u8>>> {
+    let settings = RetinaSettings {
+        cells,
+        repeats,
+        bins,
+        seed,
+    };
+    settings.check().map_err(py_error)?;
+    let data = py.detach(|| settings.generate()).map_err(py_error)?;
+    Ok(raster_array(py, &data))
+}
