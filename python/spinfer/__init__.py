@@ -54,15 +54,7 @@ def _run(fit: Callable[[], Any], kind: str, options: Dict[str, Any]):
         return fit()
     except _native.DivergedError as e:
         message, h, J = e.args
-        model = None
-        if h is not None:
-            model = Model(
-                kind,
-                h,
-                J,
-                symmetric=options.get("symmetric", False),
-                self_couplings=options.get("self_couplings", False),
-            )
+        model = None if h is None else Model._unchecked(kind, h, J, **options)
         raise DivergedError(message, model) from None
 
 

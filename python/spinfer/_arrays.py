@@ -61,7 +61,7 @@ def spins(X: Any, layout: str = "samples-by-spins", name: str = "X") -> np.ndarr
         if bad.any():
             r, c = np.argwhere(bad)[0]
             raise ValueError(
-                f"{name}[{r}, {c}] = {a[r, c]!r}: spins must be 0/1, -1/+1 or bool"
+                f"{name}[{r}, {c}] = {a[r, c].item()!r}: spins must be 0/1, -1/+1 or bool"
             )
         if zero.any() and minus.any():
             r0, c0 = np.argwhere(zero)[0]

@@ -80,21 +80,34 @@ class Model:
         self.settings = settings
         self.metrics = metrics or {}
         self.history = history or {}
-        self._spec()  # checks shapes, finiteness, symmetry and the diagonal
+        _native.check_model(self._spec())
+
+    @classmethod
+    def _unchecked(cls, kind: str, h: np.ndarray, J: np.ndarray, **options: Any) -> "Model":
+        """A model as the native side made it, not checked again (the last finite model of
+        a diverging fit may hold parameters beyond what a model file may hold)."""
+        model = cls.__new__(cls)
+        model.kind, model.h, model.J = kind, np.asarray(h), np.asarray(J)
+        model.symmetric = bool(options.get("symmetric", False))
+        model.self_couplings = bool(options.get("self_couplings", False))
+        model.settings, model.metrics, model.history = None, {}, {}
+        return model
 
     @classmethod
     def _from_native(cls, h: np.ndarray, J: np.ndarray, meta_json: str) -> "Model":
+        """A model made by the native side (a fit or a file it read and checked)."""
         meta = json.loads(meta_json)
-        return cls(
+        model = cls._unchecked(
             meta["kind"],
             h,
             J,
             symmetric=meta.get("symmetric", False),
             self_couplings=meta.get("self_couplings", False),
-            settings=meta.get("settings"),
-            metrics=meta.get("metrics") or {},
-            history=history_arrays(meta.get("history", [])),
         )
+        model.settings = meta.get("settings")
+        model.metrics = meta.get("metrics") or {}
+        model.history = history_arrays(meta.get("history", []))
+        return model
 
     def _spec(self):
         return (self.kind, self.h, self.J, self.symmetric, self.self_couplings)

@@ -12,6 +12,9 @@ use spinfer::{
 
 use crate::convert::{named, py_error};
 
+/// Means of the statistics and their standard errors.
+type MeansAndErrors<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
 /// Chains of one worker: `chains` persistent chains of an N-spin equilibrium model with
 /// their own seed.
 #[pyclass(module = "spinfer._native")]
@@ -60,7 +63,7 @@ impl Chains {
         py: Python<'py>,
         theta: PyReadonlyArray1<'py, f64>,
         samples: usize,
-    ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    ) -> PyResult<MeansAndErrors<'py>> {
         let stats = PairStatistics::new(self.n);
         let theta = theta.as_array();
         if theta.len() != self.n + self.n * (self.n - 1) / 2 {

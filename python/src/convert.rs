@@ -30,7 +30,11 @@ pub fn py_error(e: Error) -> PyErr {
 
 /// A setting given by name (`"metropolis"`, `"lbfgs"`, ...), spelt as in the command and the
 /// model files' settings.
-pub fn named<T: DeserializeOwned>(setting: &'static str, value: &str, allowed: &str) -> PyResult<T> {
+pub fn named<T: DeserializeOwned>(
+    setting: &'static str,
+    value: &str,
+    allowed: &str,
+) -> PyResult<T> {
     serde_json::from_value(serde_json::Value::String(value.to_string()))
         .map_err(|_| py_error(Error::setting(setting, format!("{value:?}"), allowed)))
 }

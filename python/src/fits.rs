@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// What a fit hands back to Python: h, J and the rest as JSON (settings, metrics, history).
-type Fitted<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>, String);
+pub type Fitted<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>, String);
 
 /// Calls the user's callback after every iteration and checks for Ctrl-C; either stops the
 /// fit after the iteration, keeping the Python exception to raise once the fit returns.
@@ -43,7 +43,11 @@ impl PyObserver {
         let answer = callback.call1(py, (record.iteration, record_dict(py, record)?))?;
         let stop = answer.bind(py).is_instance_of::<pyo3::types::PyBool>()
             && !answer.extract::<bool>(py)?;
-        Ok(if stop { Control::Stop } else { Control::Continue })
+        Ok(if stop {
+            Control::Stop
+        } else {
+            Control::Continue
+        })
     }
 }
 
@@ -304,10 +308,15 @@ pub fn fit_ising<'py>(
             let outcome = py.detach(|| {
                 let mut control = FitControl::default();
                 let result = match remote {
-                    None => fit_ising_with::<$t>(&data, &settings, None, &mut observer, &mut control),
+                    None => {
+                        fit_ising_with::<$t>(&data, &settings, None, &mut observer, &mut control)
+                    }
                     Some(r) => fit_ising_sampled::<$t, _>(&data, &settings, r, &mut observer),
                 };
-                (result, control.last_finite.as_ref().map(ModelFile::from_ising))
+                (
+                    result,
+                    control.last_finite.as_ref().map(ModelFile::from_ising),
+                )
             });
             let raised = observer
                 .error
@@ -361,9 +370,7 @@ pub fn fit_kinetic<'py>(
 ) -> PyResult<Fitted<'py>> {
     let series = raster(&x)?;
     if series.n_samples() < 2 {
-        return Err(PyValueError::new_err(
-            "a time series needs at least 2 bins",
-        ));
+        return Err(PyValueError::new_err("a time series needs at least 2 bins"));
     }
     let data = match repeat_bins {
         Some(bins) => Transitions::from_segments(&series, bins).map_err(py_error)?,
@@ -397,10 +404,15 @@ pub fn fit_kinetic<'py>(
             let outcome = py.detach(|| {
                 let mut control = FitControl::default();
                 let result = match &rows {
-                    None => fit_kinetic_with::<$t>(&data, &settings, None, &mut observer, &mut control),
+                    None => {
+                        fit_kinetic_with::<$t>(&data, &settings, None, &mut observer, &mut control)
+                    }
                     Some(rows) => fit_kinetic_rows::<$t>(&data, &settings, rows, &mut observer),
                 };
-                (result, control.last_finite.as_ref().map(ModelFile::from_kinetic))
+                (
+                    result,
+                    control.last_finite.as_ref().map(ModelFile::from_kinetic),
+                )
             });
             finish(
                 py,

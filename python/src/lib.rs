@@ -24,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DivergedError", m.py().get_type::<DivergedError>())?;
     m.add_function(wrap_pyfunction!(fits::fit_ising, m)?)?;
     m.add_function(wrap_pyfunction!(fits::fit_kinetic, m)?)?;
+    m.add_function(wrap_pyfunction!(models::check_model, m)?)?;
     m.add_function(wrap_pyfunction!(models::load, m)?)?;
     m.add_function(wrap_pyfunction!(models::save, m)?)?;
     m.add_function(wrap_pyfunction!(models::sample, m)?)?;

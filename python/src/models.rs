@@ -9,11 +9,15 @@ use spinfer::{
     data::{ModelFile, ModelKind},
     retina::RetinaSettings,
     sample::{simulate, AisSettings, McmcSettings, Metropolis, MAX_EXACT_SPINS},
+    seeded,
     validate::{ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Score},
-    seeded, Raster, Transitions,
+    Raster, Transitions,
 };
 
-use crate::convert::{file_arrays, ising, kinetic, model_file, named, py_error, raster, raster_array, ModelSpec};
+use crate::convert::{
+    file_arrays, ising, kinetic, model_file, named, py_error, raster, raster_array, ModelSpec,
+};
+use crate::fits::Fitted;
 
 /// The transitions of a series, within repeats of `repeat_bins` bins when given.
 fn transitions(series: &Raster, repeat_bins: Option<usize>) -> PyResult<Transitions> {
@@ -23,15 +27,16 @@ fn transitions(series: &Raster, repeat_bins: Option<usize>) -> PyResult<Transiti
     }
 }
 
+/// Checks a model by the rules model files are read with (`ValueError` naming the rule).
+#[pyfunction]
+pub fn check_model(model: ModelSpec<'_>) -> PyResult<()> {
+    model_file(&model).map(drop)
+}
+
 /// Reads a model file: (h, J, JSON of kind, symmetric, self_couplings, settings, metrics).
 #[pyfunction]
-pub fn load(
-    py: Python<'_>,
-    path: PathBuf,
-) -> PyResult<(Bound<'_, numpy::PyArray1<f64>>, Bound<'_, PyArray2<f64>>, String)> {
-    let file = py
-        .detach(|| ModelFile::read(&path))
-        .map_err(py_error)?;
+pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<Fitted<'_>> {
+    let file = py.detach(|| ModelFile::read(&path)).map_err(py_error)?;
     let meta = serde_json::json!({
         "kind": file.kind,
         "symmetric": file.symmetric,

@@ -1,0 +1,217 @@
+"""Fits spread over a Dask cluster (``dask.distributed``), for recordings that outgrow one
+machine. Both fits rest on sums of independent pieces:
+
+* the asymmetric kinetic log-likelihood is a sum of per-cell terms, so blocks of rows are
+  fitted on the workers (:func:`fit_kinetic`) and assembled: the model is bit for bit
+  ``spinfer.fit_kinetic(X, solver="newton")``;
+* the model side of Boltzmann learning is an average over independent chains, so each
+  worker keeps its own persistent chains (:func:`fit_ising`); at every iteration only the
+  parameters go out and the moment averages come back. The fit is deterministic for a
+  seed and agrees with the single-process fit within Monte Carlo error.
+
+Needs ``dask[distributed]`` (``pip install "spinfer[dask]"``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from . import _native
+from ._arrays import spins
+from ._model import Model
+from . import fit_kinetic as _fit_kinetic_rows
+from . import _fit_ising
+
+# Chains kept on this process when it is a worker, by fit.
+_CHAINS: Dict[str, "_native.Chains"] = {}
+
+
+def _workers(client, count: Optional[int]) -> List[str]:
+    addresses = sorted(client.scheduler_info()["workers"])
+    if not addresses:
+        raise ValueError("the Dask client has no workers")
+    if count is None:
+        return addresses
+    if count < 1:
+        raise ValueError(f"workers = {count}: must be >= 1")
+    if count > len(addresses):
+        raise ValueError(f"workers = {count}: the cluster has {len(addresses)} workers")
+    return addresses[:count]
+
+
+def _fit_rows(data: np.ndarray, rows: List[int], options: Dict[str, Any]):
+    part = _fit_kinetic_rows(data, rows=rows, **options)
+    return part.rows, part.h, part.J, part.metrics, part.settings, part.history
+
+
+def fit_kinetic(
+    X: Any,
+    client,
+    *,
+    chunks: Optional[int] = None,
+    layout: str = "samples-by-spins",
+    self_couplings: bool = False,
+    l2: float = 0.0,
+    l2_fields: float = 0.0,
+    tol: Optional[float] = None,
+    iters: Optional[int] = None,
+    repeat_bins: Optional[int] = None,
+    precision: str = "f64",
+) -> Model:
+    """The asymmetric kinetic model of :func:`spinfer.fit_kinetic`, its rows fitted in
+    ``chunks`` blocks (default: one per worker) on the workers of ``client`` by row-wise
+    Newton and assembled. The data go to every worker once; each block returns its rows.
+    The model equals ``spinfer.fit_kinetic(X, solver="newton", ...)`` bit for bit.
+    """
+    data = spins(X, layout)
+    n = data.shape[1]
+    if chunks is None:
+        chunks = len(_workers(client, None))
+    if not 1 <= chunks <= n:
+        raise ValueError(f"chunks = {chunks}: must be between 1 and the {n} cells")
+    options = dict(
+        solver="newton", self_couplings=self_couplings, l2=l2, l2_fields=l2_fields,
+        tol=tol, iters=iters, repeat_bins=repeat_bins, precision=precision,
+    )  # fmt: skip
+    shared = client.scatter(data, broadcast=True)
+    blocks = np.array_split(np.arange(n), chunks)
+    futures = [
+        client.submit(_fit_rows, shared, [int(i) for i in b], options, pure=False)
+        for b in blocks
+    ]
+    parts = client.gather(futures)
+    h = np.empty(n)
+    J = np.empty((n, n))
+    for rows, hb, Jb, _, _, _ in parts:
+        h[rows] = hb
+        J[rows] = Jb
+    metrics = dict(parts[0][3])
+    metrics["converged"] = all(p[3].get("converged", False) for p in parts)
+    metrics["iterations"] = max(p[3].get("iterations", 0) for p in parts)
+    metrics["max_gradient"] = max(p[3].get("max_gradient", 0.0) for p in parts)
+    metrics["seconds"] = max(p[3].get("seconds") or 0.0 for p in parts)
+    metrics["blocks"] = chunks
+    for key in ("log_likelihood", "train_score"):
+        metrics.pop(key, None)
+    model = Model(
+        "kinetic",
+        h,
+        J,
+        self_couplings=self_couplings,
+        settings=parts[0][4],
+        metrics=metrics,
+        history=parts[0][5],
+    )
+    score = model.log_likelihood(data, repeat_bins=repeat_bins)
+    model.metrics["log_likelihood"] = score.value
+    model.metrics["train_score"] = {"value": score.value, "measure": score.measure}
+    return model
+
+
+def _make_chains(key: str, n: int, settings: Dict[str, Any]) -> None:
+    _CHAINS[key] = _native.Chains(n, **settings)
+
+
+def _advance(key: str, theta: np.ndarray, samples: int):
+    return _CHAINS[key].averages(theta, samples)
+
+
+def _drop_chains(key: str) -> None:
+    _CHAINS.pop(key, None)
+
+
+def fit_ising(
+    X: Any,
+    client,
+    *,
+    workers: Optional[int] = None,
+    layout: str = "samples-by-spins",
+    sampler: str = "metropolis",
+    chains: Optional[int] = None,
+    sweeps: Optional[int] = None,
+    burn_in: Optional[int] = None,
+    seed: int = 1,
+    estimator: str = "rao-blackwell",
+    **options: Any,
+) -> Model:
+    """Boltzmann learning of :func:`spinfer.fit_ising` with the model's chains on
+    ``workers`` workers of ``client`` (default: all). The ``chains`` persistent chains (16)
+    are split among the workers, each worker's with its own seed derived from ``seed``;
+    every iteration sends the parameters theta to the workers, which advance their chains
+    and return the averages of (s_i, s_i s_j) with standard errors, pooled here by sample
+    weight. The learning loop (steps, growing samples, the faithfulness stopping rule on
+    fresh samples) runs in this process. Other keywords are those of
+    :func:`spinfer.fit_ising` (a Monte Carlo ``sampler``).
+    """
+    data = spins(X, layout)
+    n = data.shape[1]
+    addresses = _workers(client, workers)
+    total = 16 if chains is None else int(chains)
+    if total < len(addresses):
+        raise ValueError(
+            f"chains = {total}: at least one chain per worker ({len(addresses)} workers)"
+        )
+    shares = [len(a) for a in np.array_split(np.arange(total), len(addresses))]
+    key = uuid.uuid4().hex
+    defaults = {"sweeps": 1, "burn_in": 500}
+    for w, (address, share) in enumerate(zip(addresses, shares)):
+        settings = dict(
+            sampler=sampler,
+            chains=share,
+            seed=int(seed) + 1_000_003 * w,
+            sweeps=defaults["sweeps"] if sweeps is None else sweeps,
+            burn_in=defaults["burn_in"] if burn_in is None else burn_in,
+            rao_blackwell=estimator == "rao-blackwell",
+        )
+        client.submit(
+            _make_chains, key, n, settings, workers=[address], pure=False
+        ).result()
+
+    def remote(theta: np.ndarray, samples: int):
+        # Each worker draws samples in proportion to its chains (at least one per chain).
+        counts = [samples * share // total for share in shares]
+        counts[0] += samples - sum(counts)
+        counts = [max(c, share) for c, share in zip(counts, shares)]
+        futures = [
+            client.submit(_advance, key, theta, c, workers=[a], pure=False)
+            for a, c in zip(addresses, counts)
+        ]
+        results = client.gather(futures)
+        weights = np.array(counts, dtype=float) / sum(counts)
+        mean = sum(w * m for w, (m, _) in zip(weights, results))
+        se = np.sqrt(sum((w * s) ** 2 for w, (_, s) in zip(weights, results)))
+        return mean, se
+
+    fit_options = dict(
+        sampler=sampler, chains=total, sweeps=sweeps, burn_in=burn_in, seed=seed,
+        estimator=estimator,
+    )  # fmt: skip
+    fit_options.update(options)
+    try:
+        return _fit_ising(data, _with_defaults(fit_options), remote=remote)
+    finally:
+        client.run(_drop_chains, key, workers=addresses)
+
+
+def _with_defaults(options: Dict[str, Any]) -> Dict[str, Any]:
+    """The keywords of the native fit, every unset one at its default."""
+    import inspect
+
+    from . import fit_ising as public
+
+    full = {
+        k: p.default
+        for k, p in inspect.signature(public).parameters.items()
+        if p.kind is p.KEYWORD_ONLY and k != "layout"
+    }
+    unknown = set(options) - set(full)
+    if unknown:
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    full.update(options)
+    return full
+
+
+__all__ = ["fit_ising", "fit_kinetic"]
