@@ -222,9 +222,11 @@ def compare(
     repeat_bins: Optional[int] = None,
 ) -> Dict[str, Any]:
     """``model`` against data ``X`` from fresh samples of the model, as ``spinfer compare``:
-    a dict with one entry per statistic (means, pair correlations, triplets, and for kinetic
-    models time-lagged correlations), each with the RMSE and Pearson r of model against data
-    and the data's own split-half RMSE. Defaults as the command (500,000 samples, seed 7)."""
+    the dict of the command's ``compare.json``: under ``"statistics"`` one entry per
+    statistic (means, pair correlations, triplets, and for kinetic models time-lagged
+    correlations) with its ``"agreement"`` (RMSE and Pearson r of model against data, the
+    data's own split-half RMSE), plus its ``"data"`` and ``"model"`` values as arrays for
+    figures. Defaults as the command (500,000 samples, seed 7)."""
     out = _native.compare(
         model._spec(),
         spins(X, layout),
@@ -233,7 +235,11 @@ def compare(
         seed=seed,
         repeat_bins=repeat_bins,
     )
-    return json.loads(out)
+    result = json.loads(out)
+    for statistic in result["statistics"]:
+        statistic["data"] = np.asarray(statistic["data"], dtype=float)
+        statistic["model"] = np.asarray(statistic["model"], dtype=float)
+    return result
 
 
 def read_raster(path: "os.PathLike[str] | str", *, layout: str = "spins-by-samples") -> np.ndarray:

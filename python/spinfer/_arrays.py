@@ -49,27 +49,44 @@ def spins(X: Any, layout: str = "samples-by-spins", name: str = "X") -> np.ndarr
     if a.dtype.kind == "b":
         up = a
     else:
-        if a.dtype.kind == "f":
-            nan = np.isnan(a)
-            if nan.any():
-                r, c = np.argwhere(nan)[0]
-                raise ValueError(f"{name}[{r}, {c}] is NaN: spins must be 0/1, -1/+1 or bool")
-        up = a == 1
-        zero = a == 0
-        minus = a == -1
-        bad = ~(up | zero | minus)
-        if bad.any():
-            r, c = np.argwhere(bad)[0]
-            raise ValueError(
-                f"{name}[{r}, {c}] = {a[r, c].item()!r}: spins must be 0/1, -1/+1 or bool"
-            )
-        if zero.any() and minus.any():
-            r0, c0 = np.argwhere(zero)[0]
-            r1, c1 = np.argwhere(minus)[0]
-            raise ValueError(
-                f"{name} mixes 0 ({name}[{r0}, {c0}]) and -1 ({name}[{r1}, {c1}]): use 0/1 "
-                "or -1/+1 throughout"
-            )
+        up = _up(a, name)
     if layout == "spins-by-samples":
         up = up.T
     return np.ascontiguousarray(up, dtype=np.uint8)
+
+
+def _up(a: np.ndarray, name: str) -> np.ndarray:
+    """Which entries of a numeric array are up (+1 or 1), checking that it holds 0/1 or
+    -1/+1 only. The common cases cost a min and a max (0/1 integers need no copy)."""
+    lo, hi = a.min(), a.max()
+    if lo >= 0 and hi <= 1:
+        if a.dtype.kind in "iu":
+            return a.view(np.uint8) if a.dtype == np.uint8 else a.astype(np.uint8)
+        if ((a == 0) | (a == 1)).all():
+            return a == 1
+    elif lo == -1 and ((a == 1) | (a == -1)).all():
+        return a == 1
+    _explain(a, name)
+    raise AssertionError("unreachable")  # _explain always raises
+
+
+def _explain(a: np.ndarray, name: str) -> None:
+    """Raises the ValueError that names the first entry that is not a spin."""
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        if nan.any():
+            r, c = np.argwhere(nan)[0]
+            raise ValueError(f"{name}[{r}, {c}] is NaN: spins must be 0/1, -1/+1 or bool")
+    up, zero, minus = a == 1, a == 0, a == -1
+    bad = ~(up | zero | minus)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name}[{r}, {c}] = {a[r, c].item()!r}: spins must be 0/1, -1/+1 or bool"
+        )
+    r0, c0 = np.argwhere(zero)[0]
+    r1, c1 = np.argwhere(minus)[0]
+    raise ValueError(
+        f"{name} mixes 0 ({name}[{r0}, {c0}]) and -1 ({name}[{r1}, {c1}]): use 0/1 "
+        "or -1/+1 throughout"
+    )

@@ -181,8 +181,11 @@ fn finish<'py, M>(
     py: Python<'py>,
     (result, last_finite): (Result<Fit<M>>, Option<ModelFile>),
     interrupted: Option<PyErr>,
-    settings: serde_json::Value,
-    (to_file, score): (impl Fn(&M) -> ModelFile, impl Fn(&M) -> Result<Score>),
+    (settings, input_seconds): (serde_json::Value, f64),
+    (to_file, score): (
+        impl Fn(&M) -> ModelFile,
+        impl Fn(&M) -> Result<Option<Score>>,
+    ),
     precision: &str,
 ) -> PyResult<Fitted<'py>> {
     if let Some(e) = interrupted {
@@ -203,7 +206,11 @@ fn finish<'py, M>(
         Err(e) => return Err(py_error(e)),
     };
     let mut metrics = fit.metrics(precision);
-    metrics["train_score"] = serde_json::json!(score(&fit.model).map_err(py_error)?);
+    if let Some(score) = score(&fit.model).map_err(py_error)? {
+        metrics["train_score"] = serde_json::json!(score);
+    }
+    // Seconds spent packing the array (and building the transitions of a kinetic fit).
+    metrics["input_seconds"] = serde_json::json!(input_seconds);
     let file = to_file(&fit.model);
     let meta = serde_json::json!({
         "kind": file.kind,
@@ -257,7 +264,6 @@ pub fn fit_ising<'py>(
     callback: Option<Py<PyAny>>,
     remote: Option<Py<PyAny>>,
 ) -> PyResult<Fitted<'py>> {
-    let data = raster(&x)?;
     let choices = IsingChoices {
         common: common(
             solver,
@@ -292,6 +298,9 @@ pub fn fit_ising<'py>(
     };
     let settings = choices.settings();
     settings.check().map_err(py_error)?;
+    let received = std::time::Instant::now();
+    let data = raster(&x)?;
+    let input_seconds = received.elapsed().as_secs_f64();
     let settings_json = serde_json::to_value(&settings).unwrap_or_default();
     let mut observer = PyObserver {
         callback,
@@ -326,8 +335,10 @@ pub fn fit_ising<'py>(
                 py,
                 outcome,
                 raised,
-                settings_json,
-                (ModelFile::from_ising, |m: &Ising<$t>| ising_score(m, &data)),
+                (settings_json, input_seconds),
+                (ModelFile::from_ising, |m: &Ising<$t>| {
+                    ising_score(m, &data).map(Some)
+                }),
                 <$t as Real>::NAME,
             )
         }};
@@ -368,15 +379,6 @@ pub fn fit_kinetic<'py>(
     precision: &str,
     callback: Option<Py<PyAny>>,
 ) -> PyResult<Fitted<'py>> {
-    let series = raster(&x)?;
-    if series.n_samples() < 2 {
-        return Err(PyValueError::new_err("a time series needs at least 2 bins"));
-    }
-    let data = match repeat_bins {
-        Some(bins) => Transitions::from_segments(&series, bins).map_err(py_error)?,
-        None => Transitions::from_series(&series),
-    };
-    drop(series);
     let choices = KineticChoices {
         common: common(
             solver,
@@ -394,6 +396,17 @@ pub fn fit_kinetic<'py>(
     };
     let settings = choices.settings();
     settings.check().map_err(py_error)?;
+    let received = std::time::Instant::now();
+    let series = raster(&x)?;
+    if series.n_samples() < 2 {
+        return Err(PyValueError::new_err("a time series needs at least 2 bins"));
+    }
+    let data = match repeat_bins {
+        Some(bins) => Transitions::from_segments(&series, bins).map_err(py_error)?,
+        None => Transitions::from_series(&series),
+    };
+    drop(series);
+    let input_seconds = received.elapsed().as_secs_f64();
     let settings_json = serde_json::to_value(&settings).unwrap_or_default();
     let mut observer = PyObserver {
         callback,
@@ -418,10 +431,15 @@ pub fn fit_kinetic<'py>(
                 py,
                 outcome,
                 observer.error.take(),
-                settings_json,
-                (ModelFile::from_kinetic, |m: &spinfer::KineticIsing<$t>| {
-                    kinetic_score(m, &data)
-                }),
+                (settings_json, input_seconds),
+                // A fit of some rows is not a model of the data: no score.
+                (
+                    ModelFile::from_kinetic,
+                    |m: &spinfer::KineticIsing<$t>| match rows {
+                        Some(_) => Ok(None),
+                        None => kinetic_score(m, &data).map(Some),
+                    },
+                ),
                 <$t as Real>::NAME,
             )
         }};

@@ -149,7 +149,8 @@ pub fn log_likelihood(
     Ok((score.value, measure, score.std_error))
 }
 
-/// The model against data from fresh samples, as `spinfer compare` computes it (JSON text).
+/// The model against data from fresh samples, as `spinfer compare` computes it (JSON text:
+/// compare.json with each statistic's `data` and `model` values).
 #[pyfunction]
 #[pyo3(signature = (model, x, *, samples=None, burn_in=None, seed=None, repeat_bins=None))]
 pub fn compare(
@@ -182,8 +183,17 @@ pub fn compare(
         }
     }
     .map_err(py_error)?;
-    serde_json::to_string(&comparison)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+    // The command's compare.json, with each statistic's values on both sides (which the
+    // file leaves to its figures) for plotting.
+    let mut json = serde_json::to_value(&comparison)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    if let Some(list) = json["statistics"].as_array_mut() {
+        for (entry, statistic) in list.iter_mut().zip(&comparison.statistics) {
+            entry["data"] = serde_json::json!(statistic.data);
+            entry["model"] = serde_json::json!(statistic.model);
+        }
+    }
+    Ok(json.to_string())
 }
 
 /// Reads a data file of the command (text or .gz) as a (samples × spins) 0/1 array.

@@ -111,14 +111,18 @@ impl RowProblem {
         if total == 0.0 {
             return Err(Error::Shape("no transitions to fit".into()));
         }
-        let up_weights = (0..n)
-            .map(|i| {
-                (0..data.len())
-                    .filter(|&t| data.after().is_up(i, t))
-                    .map(|t| weights[t])
-                    .sum()
-            })
-            .collect();
+        let up_weights = match multiplicity {
+            // Unit weights: the count of up targets, by popcount.
+            None => data.after().up_counts().iter().map(|&c| c as f64).collect(),
+            Some(_) => (0..n)
+                .map(|i| {
+                    (0..data.len())
+                        .filter(|&t| data.after().is_up(i, t))
+                        .map(|t| weights[t])
+                        .sum()
+                })
+                .collect(),
+        };
         Ok(RowProblem {
             lists: TransitionData::of_sources(data.before())?,
             targets: data.after().clone(),
