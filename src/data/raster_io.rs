@@ -137,6 +137,57 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Takes the leading one-byte spins followed by a space ("0 ", "1 ") of `bytes` as
+    /// [`Parser::end_token`] would, without going through the token buffer; stops before
+    /// anything else (other tokens, line ends, and every case that `end_token` refuses, which
+    /// it then reports). Returns the bytes taken.
+    fn spin_pairs(&mut self, bytes: &[u8]) -> usize {
+        let mut used = 0;
+        while used + 1 < bytes.len() && bytes[used + 1] == b' ' {
+            let up = match bytes[used] {
+                b'1' => true,
+                b'0' if self.encoding != Encoding::PlusMinus => false,
+                _ => break,
+            };
+            let t = self.tokens_in_line;
+            if self.width.is_some_and(|w| t >= w) {
+                break;
+            }
+            match self.layout {
+                Layout::SpinsBySamples => {
+                    if t.is_multiple_of(64) {
+                        self.current.push(0);
+                    }
+                    if up {
+                        *self.current.last_mut().expect("pushed") |= 1 << (t % 64);
+                    }
+                }
+                Layout::SamplesBySpins => {
+                    if t >= crate::model::MAX_DENSE_SPINS {
+                        break;
+                    }
+                    if self.records == 0 {
+                        self.rows.push(Vec::new());
+                    }
+                    let sample = self.records;
+                    let row = &mut self.rows[t];
+                    if sample.is_multiple_of(64) {
+                        row.push(0);
+                    }
+                    if up {
+                        *row.last_mut().expect("pushed") |= 1 << (sample % 64);
+                    }
+                }
+            }
+            if !up {
+                self.encoding = Encoding::ZeroOne;
+            }
+            self.tokens_in_line += 1;
+            used += 2;
+        }
+        used
+    }
+
     fn ragged(&self, column: usize) -> Error {
         let w = self.width.unwrap_or(0);
         let found = if column > w {
@@ -252,7 +303,19 @@ pub fn parse_raster<R: BufRead>(mut reader: R, path: &Path, layout: Layout) -> R
             break;
         }
         let len = buf.len();
-        for &b in buf {
+        let mut k = 0;
+        while k < len {
+            // Between tokens, runs of "0 " / "1 " (nearly all of a file) take the fast path.
+            if p.token.is_empty() {
+                let used = p.spin_pairs(&buf[k..]);
+                if used > 0 {
+                    k += used;
+                    p.after_cr = false;
+                    continue;
+                }
+            }
+            let b = buf[k];
+            k += 1;
             // LF, CR and CRLF all end a line: a CR ends it at once, and an LF right after a
             // CR is its second half.
             let after_cr = std::mem::replace(&mut p.after_cr, b == b'\r');
