@@ -25,6 +25,8 @@ pub fn run(a: KineticArgs) -> Result<()> {
         )));
     }
     let transitions = crate::cli::transitions(&data, a.repeat_bins)?;
+    // The transitions hold their own copies of the bins: the series is not needed again.
+    drop(data);
     let (train, held_out) = match a.common.split {
         Some(split) => {
             let (train, test) = Split::from(split).transitions(&transitions);

@@ -82,7 +82,12 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         } else {
             0
         },
-        checkpoint: Some(&mut save_checkpoint),
+        // Without --checkpoint the state is never turned into JSON: at 1,000 cells that
+        // transient tree of numbers was the fit's peak memory.
+        checkpoint: match common.checkpoint {
+            Some(_) => Some(&mut save_checkpoint),
+            None => None,
+        },
         last_finite: None,
     };
     crate::cli::signals::install().map_err(|e| Error::io("signal handlers", e))?;
