@@ -109,6 +109,14 @@ impl<'a> Parser<'a> {
         if self.layout == Layout::SamplesBySpins && t >= crate::model::MAX_DENSE_SPINS {
             return Err(self.error(column, too_many_spins("this line has more than", "tokens")));
         }
+        self.put(up);
+        self.token.clear();
+        Ok(())
+    }
+
+    /// Stores the spin of the current line's next token (checked by the caller).
+    fn put(&mut self, up: bool) {
+        let t = self.tokens_in_line;
         match self.layout {
             Layout::SpinsBySamples => {
                 if t.is_multiple_of(64) {
@@ -133,8 +141,6 @@ impl<'a> Parser<'a> {
             }
         }
         self.tokens_in_line += 1;
-        self.token.clear();
-        Ok(())
     }
 
     /// Takes the leading one-byte spins followed by a space ("0 ", "1 ") of `bytes` as
@@ -150,39 +156,15 @@ impl<'a> Parser<'a> {
                 _ => break,
             };
             let t = self.tokens_in_line;
-            if self.width.is_some_and(|w| t >= w) {
+            let too_wide =
+                self.layout == Layout::SamplesBySpins && t >= crate::model::MAX_DENSE_SPINS;
+            if self.width.is_some_and(|w| t >= w) || too_wide {
                 break;
-            }
-            match self.layout {
-                Layout::SpinsBySamples => {
-                    if t.is_multiple_of(64) {
-                        self.current.push(0);
-                    }
-                    if up {
-                        *self.current.last_mut().expect("pushed") |= 1 << (t % 64);
-                    }
-                }
-                Layout::SamplesBySpins => {
-                    if t >= crate::model::MAX_DENSE_SPINS {
-                        break;
-                    }
-                    if self.records == 0 {
-                        self.rows.push(Vec::new());
-                    }
-                    let sample = self.records;
-                    let row = &mut self.rows[t];
-                    if sample.is_multiple_of(64) {
-                        row.push(0);
-                    }
-                    if up {
-                        *row.last_mut().expect("pushed") |= 1 << (sample % 64);
-                    }
-                }
             }
             if !up {
                 self.encoding = Encoding::ZeroOne;
             }
-            self.tokens_in_line += 1;
+            self.put(up);
             used += 2;
         }
         used

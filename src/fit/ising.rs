@@ -74,12 +74,8 @@ pub fn fit_ising_with<T: Real>(
     observer: &mut dyn Observer<T>,
     control: &mut FitControl<'_, Ising<T>>,
 ) -> Result<Fit<Ising<T>>> {
-    settings.check()?;
+    check_request(data, settings)?;
     let n = data.n_spins();
-    crate::model::check_dense_size(n)?;
-    if data.n_samples() == 0 {
-        return Err(Error::Shape("no samples to fit".into()));
-    }
     if let Some(m) = &start {
         if m.n_spins() != n {
             return Err(Error::Shape(format!(
@@ -126,11 +122,7 @@ where
     T: Real,
     S: Sampler<T, Ising<T>>,
 {
-    settings.check()?;
-    crate::model::check_dense_size(data.n_spins())?;
-    if data.n_samples() == 0 {
-        return Err(Error::Shape("no samples to fit".into()));
-    }
+    check_request(data, settings)?;
     if settings.method == IsingMethod::PseudoLikelihood {
         return Err(Error::setting(
             "method",
@@ -146,6 +138,16 @@ where
         observer,
         &mut FitControl::default(),
     )
+}
+
+/// Checks the settings and that the data can be fitted.
+fn check_request(data: &Raster, settings: &IsingFitSettings) -> Result<()> {
+    settings.check()?;
+    crate::model::check_dense_size(data.n_spins())?;
+    if data.n_samples() == 0 {
+        return Err(Error::Shape("no samples to fit".into()));
+    }
+    Ok(())
 }
 
 /// Boltzmann learning of `data` with `sampler` on the model side.
