@@ -40,9 +40,11 @@ impl PyObserver {
         let Some(callback) = &self.callback else {
             return Ok(Control::Continue);
         };
-        let answer = callback.call1(py, (record.iteration, record_dict(py, record)?))?;
-        let stop = answer.bind(py).is_instance_of::<pyo3::types::PyBool>()
-            && !answer.extract::<bool>(py)?;
+        let answer = callback
+            .call1(py, (record.iteration, record_dict(py, record)?))?
+            .into_bound(py);
+        // None (a callback that returns nothing) goes on; False (or numpy.False_) stops.
+        let stop = !answer.is_none() && !answer.is_truthy()?;
         Ok(if stop {
             Control::Stop
         } else {

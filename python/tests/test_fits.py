@@ -75,6 +75,8 @@ def test_callback_sees_every_iteration_and_can_stop_the_fit(retina):
     assert seen[-1][1]["max_gradient_J"] <= 1e-5
     stopped = spinfer.fit_kinetic(retina, callback=lambda k, r: k < 2)
     assert not stopped.converged and stopped.metrics["iterations"] == 2
+    stopped = spinfer.fit_kinetic(retina, callback=lambda k, r: np.bool_(k < 1))
+    assert stopped.metrics["iterations"] == 1
 
     def fails(k, r):
         raise ZeroDivisionError("from the callback")
