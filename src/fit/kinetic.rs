@@ -197,8 +197,9 @@ where
 
 /// Fits only the rows `rows` of an asymmetric kinetic model (h_i and J_i· for i in
 /// `rows`), by row-wise Newton: the log-likelihood is a sum of independent per-cell terms,
-/// so blocks of rows can be fitted apart (on the workers of a cluster) and assembled. Each
-/// fitted row is bit for bit the row of [`fit_kinetic_with`] with [`SolverKind::Newton`]; the
+/// so blocks of rows can be fitted apart (on the workers of a cluster) and assembled. When
+/// both fits run to convergence, each fitted row is bit for bit the row of
+/// [`fit_kinetic_with`] with [`SolverKind::Newton`]; the
 /// returned model holds the start (J = 0, h_i = atanh ⟨s_i(t+1)⟩) in the other rows, and its
 /// summary's value is the sum of the fitted rows' terms.
 ///
