@@ -56,6 +56,15 @@ impl Transitions {
         Ok(Self::at(series, &sources))
     }
 
+    /// The transitions of a time series: within repeats of `repeat_bins` bins when given
+    /// ([`Transitions::from_segments`]), else every t → t+1 ([`Transitions::from_series`]).
+    pub fn within_repeats(series: &Raster, repeat_bins: Option<usize>) -> Result<Self> {
+        match repeat_bins {
+            Some(bins) => Self::from_segments(series, bins),
+            None => Ok(Self::from_series(series)),
+        }
+    }
+
     /// The transitions t → t+1 of `series` for the given source bins t.
     pub fn at(series: &Raster, sources: &[usize]) -> Self {
         let targets: Vec<usize> = sources.iter().map(|t| t + 1).collect();

@@ -1,7 +1,10 @@
 """Timings of the Python package against the command, and of the Dask fits, on the
 synthetic retina (160 cells x 283,041 bins): the figures of the README's Python section.
 
-    python python/benches/timing.py [path/to/spinfer]
+    python python/benches/timing.py [path/to/spinfer] [--large]
+
+--large adds the cost of Newton rows at 1,000 cells (8 rows of the 1,000-cell retina,
+about a minute more).
 """
 import pathlib
 import statistics
@@ -17,7 +20,8 @@ import spinfer.dask
 from spinfer._arrays import spins
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-binary = sys.argv[1] if len(sys.argv) > 1 else str(REPO / "target" / "release" / "spinfer")
+paths = [a for a in sys.argv[1:] if not a.startswith("--")]
+binary = paths[0] if paths else str(REPO / "target" / "release" / "spinfer")
 
 
 def best(f, repeats=3):
@@ -64,6 +68,13 @@ def main():
         t_one, a = best(lambda: spinfer.fit_ising(sample, target_ratio=0, iters=50, max_samples=10_000), 1)
         t_two, b = best(lambda: spinfer.dask.fit_ising(sample, client, target_ratio=0, iters=50, max_samples=10_000), 1)
         print(f"Boltzmann learning, 50 iterations of 10,000 samples: one process {t_one:.2f} s, 2 local workers {t_two:.2f} s ({(t_two - t_one) / 50 * 1e3:.0f} ms more per iteration)")
+
+    if "--large" in sys.argv:
+        big = spinfer.synthetic_retina(cells=1000)
+        rows = list(range(0, 1000, 125))
+        t, part = best(lambda: spinfer.fit_kinetic(big, rows=rows, repeat_bins=953), 1)
+        solver = part.metrics["seconds"]
+        print(f"1,000 cells: {len(rows)} Newton rows in {t:.1f} s wall ({solver:.1f} s in the solver, 2 cores): {2 * solver / len(rows):.1f} core-s per row")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::{exceptions::PyValueError, prelude::*, types::PyDict};
+use pyo3::{prelude::*, types::PyDict};
 use spinfer::{
     data::ModelFile,
     fit::{
@@ -400,13 +400,7 @@ pub fn fit_kinetic<'py>(
     settings.check().map_err(py_error)?;
     let received = std::time::Instant::now();
     let series = raster(&x)?;
-    if series.n_samples() < 2 {
-        return Err(PyValueError::new_err("a time series needs at least 2 bins"));
-    }
-    let data = match repeat_bins {
-        Some(bins) => Transitions::from_segments(&series, bins).map_err(py_error)?,
-        None => Transitions::from_series(&series),
-    };
+    let data = Transitions::within_repeats(&series, repeat_bins).map_err(py_error)?;
     drop(series);
     let input_seconds = received.elapsed().as_secs_f64();
     let settings_json = serde_json::to_value(&settings).unwrap_or_default();

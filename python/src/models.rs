@@ -8,24 +8,15 @@ use pyo3::prelude::*;
 use spinfer::{
     data::{ModelFile, ModelKind},
     retina::RetinaSettings,
-    sample::{simulate, AisSettings, McmcSettings, Metropolis, MAX_EXACT_SPINS},
-    seeded,
+    sample::{draw, AisSettings, MAX_EXACT_SPINS},
     validate::{ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Score},
-    Raster, Transitions,
+    Transitions,
 };
 
 use crate::convert::{
     file_arrays, ising, kinetic, model_file, named, py_error, raster, raster_array, ModelSpec,
 };
 use crate::fits::Fitted;
-
-/// The transitions of a series, within repeats of `repeat_bins` bins when given.
-fn transitions(series: &Raster, repeat_bins: Option<usize>) -> PyResult<Transitions> {
-    match repeat_bins {
-        Some(bins) => Transitions::from_segments(series, bins).map_err(py_error),
-        None => Ok(Transitions::from_series(series)),
-    }
-}
 
 /// Checks a model by the rules model files are read with (`ValueError` naming the rule).
 #[pyfunction]
@@ -83,27 +74,9 @@ pub fn sample<'py>(
     burn_in: usize,
 ) -> PyResult<Bound<'py, PyArray2<u8>>> {
     let file = model_file(&model)?;
-    if n == 0 {
-        return Err(py_error(spinfer::Error::setting("n", n, ">= 1")));
-    }
-    spinfer::raster::check_request("n", n, file.n, n).map_err(py_error)?;
-    let data = match file.kind {
-        ModelKind::Ising => {
-            let model = ising::<f64>(&file)?;
-            let settings = McmcSettings::default()
-                .with_samples(n)
-                .with_burn_in(burn_in)
-                .with_sweeps(sweeps)
-                .with_seed(seed);
-            let mut chains = Metropolis::new(settings).map_err(py_error)?;
-            py.detach(|| chains.sample(&model))
-        }
-        ModelKind::Kinetic => {
-            let model = kinetic::<f64>(&file)?;
-            py.detach(|| simulate(&model, n, None, &mut seeded(seed)))
-                .map_err(py_error)?
-        }
-    };
+    let data = py
+        .detach(|| draw(&file, n, sweeps, burn_in, seed))
+        .map_err(py_error)?;
     Ok(raster_array(py, &data))
 }
 
@@ -138,7 +111,7 @@ pub fn log_likelihood(
         }
         ModelKind::Kinetic => {
             let model = kinetic::<f64>(&file)?;
-            let t = transitions(&data, repeat_bins)?;
+            let t = Transitions::within_repeats(&data, repeat_bins).map_err(py_error)?;
             py.detach(|| kinetic_score(&model, &t)).map_err(py_error)?
         }
     };
@@ -171,18 +144,9 @@ pub fn compare(
         seed: seed.unwrap_or(defaults.seed),
         ..defaults
     };
-    let comparison = match file.kind {
-        ModelKind::Ising => {
-            let model = ising::<f64>(&file)?;
-            py.detach(|| Comparison::ising(&model, &data, &fresh))
-        }
-        ModelKind::Kinetic => {
-            let model = kinetic::<f64>(&file)?;
-            let t = transitions(&data, repeat_bins)?;
-            py.detach(|| Comparison::kinetic(&model, &data, &t, &fresh))
-        }
-    }
-    .map_err(py_error)?;
+    let comparison = py
+        .detach(|| Comparison::of_file(&file, &data, repeat_bins, &fresh))
+        .map_err(py_error)?;
     // The command's compare.json, with each statistic's values on both sides (which the
     // file leaves to its figures) for plotting.
     let mut json = serde_json::to_value(&comparison)

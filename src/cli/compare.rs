@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use spinfer::{
-    data::{write_atomic, ModelKind},
+    data::write_atomic,
     validate::{Comparison, FreshSamples},
     Error, Result,
 };
@@ -54,13 +54,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
         ..Default::default()
     };
     let (file, data) = super::model_and_data(&a.model, &a.data, a.layout)?;
-    let comparison = match file.kind {
-        ModelKind::Ising => Comparison::ising(&file.to_ising::<f64>()?, &data, &fresh)?,
-        ModelKind::Kinetic => {
-            let transitions = super::transitions(&data, a.repeat_bins)?;
-            Comparison::kinetic(&file.to_kinetic::<f64>()?, &data, &transitions, &fresh)?
-        }
-    };
+    let comparison = Comparison::of_file(&file, &data, a.repeat_bins, &fresh)?;
     let table = comparison.markdown();
     println!("{table}");
     if let Some(dir) = &a.out {

@@ -40,7 +40,7 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
         }
         ModelKind::Ising => ising_score(&file.to_ising::<f64>()?, &data)?,
         ModelKind::Kinetic => {
-            let transitions = super::transitions(&data, a.repeat_bins)?;
+            let transitions = spinfer::Transitions::within_repeats(&data, a.repeat_bins)?;
             kinetic_score(&file.to_kinetic::<f64>()?, &transitions)?
         }
     };

@@ -332,11 +332,3 @@ fn model_and_data(
     }
     Ok((file, raster))
 }
-
-/// The transitions of a time series, within repeats of `repeat_bins` bins when given.
-fn transitions(data: &spinfer::Raster, repeat_bins: Option<usize>) -> Result<spinfer::Transitions> {
-    match repeat_bins {
-        Some(bins) => spinfer::Transitions::from_segments(data, bins),
-        None => Ok(spinfer::Transitions::from_series(data)),
-    }
-}

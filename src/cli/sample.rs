@@ -3,12 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 use spinfer::{
-    data::{write_raster, ModelFile, ModelKind},
-    sample::{simulate, McmcSettings, Metropolis},
-    Error, Result,
+    data::{write_raster, ModelFile},
+    sample::draw,
+    Result,
 };
 
 use super::LayoutArg;
@@ -40,29 +38,9 @@ pub fn run(a: SampleArgs) -> Result<()> {
         Named::input("MODEL", &a.model),
         Named::file("--out", &a.out),
     ])?;
-    if a.samples == 0 {
-        return Err(Error::setting("samples", a.samples, ">= 1"));
-    }
     let file = ModelFile::read(&a.model)?;
-    spinfer::raster::check_request("samples", a.samples, file.n, a.samples)?;
-    let data = match file.kind {
-        ModelKind::Ising => {
-            let model = file.to_ising::<f64>()?;
-            let mut chains = Metropolis::new(
-                McmcSettings::default()
-                    .with_samples(a.samples)
-                    .with_burn_in(1000)
-                    .with_sweeps(a.sweeps)
-                    .with_seed(a.seed),
-            )?;
-            chains.sample(&model)
-        }
-        ModelKind::Kinetic => {
-            let model = file.to_kinetic::<f64>()?;
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(a.seed);
-            simulate(&model, a.samples, None, &mut rng)?
-        }
-    };
+    // The burn-in of `spinfer sample`: 1000 sweeps.
+    let data = draw(&file, a.samples, a.sweeps, 1000, a.seed)?;
     write_raster(&a.out, &data, a.layout.into())?;
     println!("wrote {} samples to {}", a.samples, a.out.display());
     Ok(())

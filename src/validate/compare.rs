@@ -12,6 +12,7 @@ use crate::report::plot::{scatter_with_diagonal, Figure, Series};
 pub use crate::sample::FreshSamples;
 pub use crate::stats::{agreement, rmse, upper_triangle, Agreement};
 use crate::{
+    data::{ModelFile, ModelKind},
     model::KineticIsing,
     sample::ChainDiagnostics,
     stats::{Faithfulness, LaggedMoments, Moments, SplitHalf, Triplets},
@@ -185,6 +186,24 @@ impl Comparison {
             n,
         ));
         Ok(c)
+    }
+
+    /// The model of a model file against `series`, as `spinfer compare` computes it:
+    /// [`Comparison::ising`] or [`Comparison::kinetic`] (transitions within repeats of
+    /// `repeat_bins` bins when given), in f64.
+    pub fn of_file(
+        file: &ModelFile,
+        series: &Raster,
+        repeat_bins: Option<usize>,
+        fresh: &FreshSamples,
+    ) -> Result<Self> {
+        match file.kind {
+            ModelKind::Ising => Self::ising(&file.to_ising::<f64>()?, series, fresh),
+            ModelKind::Kinetic => {
+                let transitions = Transitions::within_repeats(series, repeat_bins)?;
+                Self::kinetic(&file.to_kinetic::<f64>()?, series, &transitions, fresh)
+            }
+        }
     }
 
     /// The comparison of one statistic by name.

@@ -182,7 +182,7 @@ pub fn kinetic(
     repeat_bins: Option<usize>,
     budget: &Budget,
 ) -> Result<()> {
-    let transitions = crate::cli::transitions(data, repeat_bins)?;
+    let transitions = spinfer::Transitions::within_repeats(data, repeat_bins)?;
     let (train, test) = Split::Halves.transitions(&transitions);
     report.say(&format!(
         "\n## e. Kinetic Ising models of the recording: symmetric vs asymmetric J\n\n\

@@ -24,7 +24,7 @@ pub fn run(a: KineticArgs) -> Result<()> {
             a.common.data.display()
         )));
     }
-    let transitions = crate::cli::transitions(&data, a.repeat_bins)?;
+    let transitions = Transitions::within_repeats(&data, a.repeat_bins)?;
     // The transitions hold their own copies of the bins: the series is not needed again.
     drop(data);
     let (train, held_out) = match a.common.split {
