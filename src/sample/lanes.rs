@@ -69,10 +69,9 @@ impl Streams {
 /// that an accepted flip is one vector loop over its chain's fields), in f64.
 struct Group<'a> {
     n: usize,
-    lanes: usize,
     /// J column-major in f64.
     couplings: &'a [f64],
-    /// Lane l's spins at l·N..(l + 1)·N, as ±1.0.
+    /// Lane l's spins at l·N..(l + 1)·N, as ±1.0, for all eight lanes.
     spins: Vec<f64>,
     /// Lane l's local fields at l·N..(l + 1)·N.
     fields: Vec<f64>,
@@ -92,7 +91,8 @@ struct Group<'a> {
 fn sweeps<U: UpdateRule>(group: &mut Group<'_>, count: usize, active: [bool; LANES]) {
     const FMA: bool = multiversion::target::target_cfg_f!(target_feature = "fma");
     let n = group.n;
-    let lanes = group.lanes;
+    assert!(group.spins.len() == LANES * n && group.fields.len() == LANES * n);
+    let active = (0..LANES).fold(0u32, |m, l| m | (u32::from(active[l]) << l));
     let mut thresholds = vec![[0.0f64; LANES]; n];
     for _ in 0..count {
         for t in thresholds.iter_mut() {
@@ -104,22 +104,23 @@ fn sweeps<U: UpdateRule>(group: &mut Group<'_>, count: usize, active: [bool; LAN
             }
         }
         for (i, t) in thresholds.iter().enumerate() {
-            let column = &group.couplings[i * n..(i + 1) * n];
-            for (l, (spins, fields)) in group
-                .spins
-                .chunks_exact_mut(n)
-                .zip(group.fields.chunks_exact_mut(n))
-                .take(lanes)
-                .enumerate()
-            {
-                let s = spins[i];
-                if active[l] && 2.0 * s * fields[i] <= t[l] {
-                    let new = -s;
-                    spins[i] = new;
-                    let c = 2.0 * new;
-                    for (fk, &j) in fields.iter_mut().zip(column) {
-                        *fk += c * j;
-                    }
+            // The eight tests side by side (a strided load of each lane's spin and field,
+            // one vector comparison), then a flip per accepted lane.
+            let mut accepted = 0u32;
+            for l in 0..LANES {
+                let (s, f) = (group.spins[l * n + i], group.fields[l * n + i]);
+                accepted |= u32::from(2.0 * s * f <= t[l]) << l;
+            }
+            accepted &= active;
+            while accepted != 0 {
+                let l = accepted.trailing_zeros() as usize;
+                accepted &= accepted - 1;
+                let new = -group.spins[l * n + i];
+                group.spins[l * n + i] = new;
+                let c = 2.0 * new;
+                let column = &group.couplings[i * n..(i + 1) * n];
+                for (fk, &j) in group.fields[l * n..(l + 1) * n].iter_mut().zip(column) {
+                    *fk += c * j;
                 }
             }
         }
@@ -144,18 +145,22 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
             chain.randomize(n);
         }
     }
-    let fields = chains
+    // Lanes without a chain hold a fixed state that no sweep touches (they are never
+    // active), so that the tests can read all eight lanes.
+    let mut fields: Vec<f64> = chains
         .iter()
         .flat_map(|c| local_fields(&h, &couplings, &c.spins))
         .collect();
+    fields.resize(LANES * n, 0.0);
+    let mut spins: Vec<f64> = chains
+        .iter()
+        .flat_map(|c| c.spins.iter().map(|&s| s as f64))
+        .collect();
+    spins.resize(LANES * n, -1.0);
     let mut group = Group {
         n,
-        lanes,
         couplings: &couplings,
-        spins: chains
-            .iter()
-            .flat_map(|c| c.spins.iter().map(|&s| s as f64))
-            .collect(),
+        spins,
         fields,
         streams: Streams::load(chains),
     };
@@ -182,17 +187,25 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
         .collect();
     let mut all = [false; LANES];
     all[..lanes].fill(true);
-    let mut column = vec![0i8; n];
+    // Each lane's next 64 samples, bit-packed as the raster stores them (bit t mod 64 of
+    // word i), written out a word per spin at a time.
+    let mut pending = vec![0u64; LANES * n];
     for t in 0..longest {
         sweeps::<U>(&mut group, settings.sweeps, all);
         for l in 0..lanes {
             if t >= shares[l] {
                 continue;
             }
-            for (c, &s) in column.iter_mut().zip(&group.spins[l * n..(l + 1) * n]) {
-                *c = s as i8;
+            let words = &mut pending[l * n..(l + 1) * n];
+            for (w, &s) in words.iter_mut().zip(&group.spins[l * n..(l + 1) * n]) {
+                *w |= u64::from(s > 0.0) << (t & 63);
             }
-            out[l].set_column(t, &column);
+            if t & 63 == 63 || t + 1 == shares[l] {
+                for (i, w) in words.iter_mut().enumerate() {
+                    out[l].row_mut(i)[t >> 6] = *w;
+                    *w = 0;
+                }
+            }
             if let Some(c) = &mut conditional[l] {
                 // E[s_i | s_∖i] = tanh f_i for a pairwise model.
                 tanh_into(

@@ -4,16 +4,10 @@ use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 
 use super::{n_pairs, pair_index, Statistics};
-use crate::raster::{Raster, Spin};
-
-/// Number of positions where two bit rows differ.
-#[inline]
-pub(crate) fn xor_popcount(a: &[u64], b: &[u64]) -> u64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x ^ y).count_ones() as u64)
-        .sum()
-}
+use crate::{
+    kernels::bits::xor_popcount,
+    raster::{Raster, Spin},
+};
 
 /// First and second moments of ±1 spins over a set of samples.
 #[derive(Clone, Debug)]

@@ -4,8 +4,9 @@
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 
-use super::{moments::xor_popcount, Statistics};
+use super::Statistics;
 use crate::{
+    kernels::bits::xor_popcount,
     raster::{Raster, Spin},
     Transitions,
 };

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Moments;
-use crate::Raster;
+use crate::{kernels::bits::xor3_popcount, Raster};
 
 /// Largest N for which every triplet is used: C(60, 3) = 34,220 triplets.
 pub const ALL_TRIPLETS_UP_TO: usize = 60;
@@ -76,12 +76,7 @@ impl Triplets {
                     raster.row(j as usize),
                     raster.row(k as usize),
                 );
-                let odd: u64 = a
-                    .iter()
-                    .zip(b)
-                    .zip(c)
-                    .map(|((x, y), z)| (x ^ y ^ z).count_ones() as u64)
-                    .sum();
+                let odd = xor3_popcount(a, b, c);
                 (2.0 * odd as f64 - m) / m
             })
             .collect()
