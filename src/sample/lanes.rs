@@ -107,9 +107,9 @@ fn sweeps<U: UpdateRule>(group: &mut Group<'_>, count: usize, active: [bool; LAN
             // The eight tests side by side (a strided load of each lane's spin and field,
             // one vector comparison), then a flip per accepted lane.
             let mut accepted = 0u32;
-            for l in 0..LANES {
+            for (l, &threshold) in t.iter().enumerate() {
                 let (s, f) = (group.spins[l * n + i], group.fields[l * n + i]);
-                accepted |= u32::from(2.0 * s * f <= t[l]) << l;
+                accepted |= u32::from(2.0 * s * f <= threshold) << l;
             }
             accepted &= active;
             while accepted != 0 {
