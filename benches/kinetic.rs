@@ -1,5 +1,6 @@
 //! One exact gradient + log-likelihood evaluation of the kinetic model on a salamander-sized
-//! sparse raster: 160 cells × 283,041 bins, 3 % ones.
+//! sparse raster (160 cells × 283,041 bins, 3 % ones) and on a recording-sized one (1,000
+//! cells × 286,000 bins, 5 % ones).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{RngExt, SeedableRng};
@@ -19,12 +20,13 @@ fn sparse_raster(n: usize, bins: usize, p: f64) -> Raster {
     raster
 }
 
-fn gradient_and_likelihood(c: &mut Criterion) {
-    let (n, bins) = (160, 283_041);
-    let raster = sparse_raster(n, bins, 0.03);
+/// One pass (gradient and log-likelihood) on an N × T raster with a fraction p of ones, at
+/// a random model with couplings of scale 1/√N.
+fn pass(c: &mut Criterion, name: &str, (n, bins, p): (usize, usize, f64), samples: usize) {
+    let raster = sparse_raster(n, bins, p);
     let cond = ConditionalExpectation::new(&raster).unwrap();
     eprintln!(
-        "raster {:.1} MB packed, transition lists {:.1} MB",
+        "{name}: raster {:.1} MB packed, transition lists {:.1} MB",
         raster.memory_bytes() as f64 / 1e6,
         cond.memory_bytes() as f64 / 1e6
     );
@@ -37,12 +39,19 @@ fn gradient_and_likelihood(c: &mut Criterion) {
         &mut rng,
     );
     let mut group = c.benchmark_group("kinetic_gradient");
-    group.sample_size(20);
-    group.bench_function("n160_t283041_sparse_f64", |b| {
-        b.iter(|| cond.evaluate(&model).unwrap())
-    });
+    group.sample_size(samples);
+    group.bench_function(name, |b| b.iter(|| cond.evaluate(&model).unwrap()));
     group.finish();
 }
 
-criterion_group!(benches, gradient_and_likelihood);
+fn gradient_and_likelihood(c: &mut Criterion) {
+    pass(c, "n160_t283041_sparse_f64", (160, 283_041, 0.03), 20);
+}
+
+/// The 1,000-cell recording of issue 14: about 3 s per pass, so 10 samples.
+fn recording_size(c: &mut Criterion) {
+    pass(c, "n1000_t286000_sparse_f64", (1000, 286_000, 0.05), 10);
+}
+
+criterion_group!(benches, gradient_and_likelihood, recording_size);
 criterion_main!(benches);

@@ -49,8 +49,9 @@ fn proposals_per_second<T: Real>(c: &mut Criterion) {
     group.finish();
 }
 
-fn learning_iteration(c: &mut Criterion) {
-    let n = 160;
+/// One learning iteration (Adam step on 100,000 fresh samples, one sweep apart, and their
+/// moments) on an N-spin model, after `warm` iterations from J = 0.
+fn learning_iteration_at(c: &mut Criterion, n: usize, name: &str, samples: usize) {
     let truth = sparse_model::<f64>(n);
     let mut data_chains =
         Metropolis::new(McmcSettings::default().with_samples(100_000).with_sweeps(2)).unwrap();
@@ -71,17 +72,27 @@ fn learning_iteration(c: &mut Criterion) {
     .unwrap();
     let mut learner = Learner::new(objective, Stochastic::new(Adam::with_lr(0.05))).unwrap();
     let mut group = c.benchmark_group("learning_iteration");
-    group.sample_size(20);
-    group.bench_function("n160_100k_samples_f64", |b| {
+    group.sample_size(samples);
+    group.bench_function(name, |b| {
         b.iter(|| learner.step().unwrap());
     });
     group.finish();
+}
+
+fn learning_iteration(c: &mut Criterion) {
+    learning_iteration_at(c, 160, "n160_100k_samples_f64", 20);
+}
+
+/// Recording size: 1,000 spins, 100,000 samples.
+fn learning_iteration_recording_size(c: &mut Criterion) {
+    learning_iteration_at(c, 1000, "n1000_100k_samples_f64", 10);
 }
 
 criterion_group!(
     benches,
     proposals_per_second::<f64>,
     proposals_per_second::<f32>,
-    learning_iteration
+    learning_iteration,
+    learning_iteration_recording_size
 );
 criterion_main!(benches);
