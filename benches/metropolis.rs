@@ -1,5 +1,6 @@
 //! Metropolis throughput on a dense N = 160 model with sparse-firing fields, and one full
-//! learning iteration at the study's budget (100,000 samples, one sweep between samples).
+//! learning iteration at the study's budget (100,000 samples, one sweep between samples) at
+//! N = 160 and at recording size, N = 1,000.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::SeedableRng;
