@@ -7,22 +7,10 @@
 //! library calls so that a loop over cells becomes SIMD code; their relative error is a few
 //! units in the last place (tests compare with `std`).
 
-/// Σ_k c_k x^k for 16 coefficients by Estrin's scheme: pairs, then pairs of pairs with x², x⁴,
-/// x⁸. The dependency chain is 5 multiply-adds deep instead of Horner's 15, which is what
-/// limits a vectorised loop (written without `mul_add`, which is a library call on
-/// processors without FMA).
-#[inline(always)]
-fn estrin16<const FMA: bool>(x: f64, c: &[f64; 16]) -> f64 {
-    let x2 = x * x;
-    let x4 = x2 * x2;
-    let x8 = x4 * x4;
-    let p = |k: usize| madd::<FMA>(c[k + 1], x, c[k]);
-    let q = |k: usize| madd::<FMA>(p(k + 2), x2, p(k));
-    let r = |k: usize| madd::<FMA>(q(k + 4), x4, q(k));
-    madd::<FMA>(r(8), x8, r(0))
-}
-
-/// Σ_k c_k x^k for 13 coefficients (degree 12), Estrin's scheme as in [`estrin16`].
+/// Σ_k c_k x^k for 13 coefficients (degree 12) by Estrin's scheme: pairs, then pairs of
+/// pairs with x², x⁴, x⁸. The dependency chain is 5 multiply-adds deep instead of Horner's
+/// 12, which is what limits a vectorised loop (written without `mul_add`, which is a
+/// library call on processors without FMA).
 #[inline(always)]
 fn estrin13<const FMA: bool>(x: f64, c: &[f64; 13]) -> f64 {
     let x2 = x * x;
@@ -36,7 +24,7 @@ fn estrin13<const FMA: bool>(x: f64, c: &[f64; 13]) -> f64 {
 }
 
 /// Σ_k c_k x^k for the first 10 of 16 coefficients (degree 9), Estrin's scheme as in
-/// [`estrin16`].
+/// [`estrin13`].
 #[inline(always)]
 fn estrin10<const FMA: bool>(x: f64, c: &[f64; 16]) -> f64 {
     let x2 = x * x;
@@ -160,25 +148,42 @@ pub fn tanh_and_log_2cosh<const FMA: bool>(theta: f64) -> (f64, f64) {
     )
 }
 
-/// ln u for normal u > 0 (the uniform variates in (0, 1] of the samplers), branch-free
-/// (selects, no jumps): u = 2^k m with m ∈ [√½, √2) taken from the bits, and
-/// ln m = 2 atanh z with z = (m − 1)/(m + 1), |z| ≤ 0.172, by the series
-/// z (1 + z²/3 + … + z³⁰/31) (remainder below 0.172³³/33 ≈ 2e-27 relative).
+/// a·b + c in f32, fused when the caller is compiled for FMA (as [`madd`]).
 #[inline(always)]
-pub fn ln_unit<const FMA: bool>(u: f64) -> f64 {
+fn madd32<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// ln u in f32 for normal u > 0 (the samplers' uniform variates in (0, 1], whose
+/// thresholds are compared with f32 energy changes), branch-free (selects, no jumps):
+/// u = 2^k m with m ∈ [√½, √2) taken from the bits, and ln m = 2 atanh z with
+/// z = (m − 1)/(m + 1), |z| ≤ 0.172, by z (2 + 2z²/3 + … + 2z⁸/9) (remainder below
+/// 0.172¹⁰/11 ≈ 2e-9 relative, under f32's 6e-8). u = 0 gives −88 (2⁻¹²⁷'s logarithm).
+#[inline(always)]
+pub fn ln_unit<const FMA: bool>(u: f32) -> f32 {
     let bits = u.to_bits();
-    let exponent = ((bits >> 52) as i64 - 1023) as f64;
-    let mantissa = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    let exponent = ((bits >> 23) as i32 - 127) as f32;
+    let mantissa = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
     // m ∈ [1, 2); fold [√2, 2) down by a factor 2.
-    let fold = mantissa > std::f64::consts::SQRT_2;
+    let fold = mantissa > std::f32::consts::SQRT_2;
     let m = if fold { 0.5 * mantissa } else { mantissa };
     let k = if fold { exponent + 1.0 } else { exponent };
     let z = (m - 1.0) / (m + 1.0);
-    madd::<FMA>(
-        k,
-        std::f64::consts::LN_2,
-        2.0 * z * estrin16::<FMA>(z * z, &ATANH_SERIES),
-    )
+    let z2 = z * z;
+    let series = madd32::<FMA>(
+        madd32::<FMA>(
+            madd32::<FMA>(madd32::<FMA>(1.0 / 9.0, z2, 1.0 / 7.0), z2, 1.0 / 5.0),
+            z2,
+            1.0 / 3.0,
+        ),
+        z2,
+        1.0,
+    );
+    madd32::<FMA>(k, std::f32::consts::LN_2, 2.0 * z * series)
 }
 
 /// tanh θ alone (the conditional mean of a ±1 spin in local field θ), branch-free as in
@@ -195,10 +200,10 @@ pub fn tanh<const FMA: bool>(theta: f64) -> f64 {
     "x86_64+avx2+fma",
     "x86_64+sse4.2"
 ))]
-pub fn tanh_into(x: &[f64], y: &mut [f32]) {
+pub fn tanh_into(x: &[f32], y: &mut [f32]) {
     const FMA: bool = multiversion::target::target_cfg_f!(target_feature = "fma");
     for (yk, &xk) in y.iter_mut().zip(x) {
-        *yk = tanh::<FMA>(xk) as f32;
+        *yk = tanh::<FMA>(f64::from(xk)) as f32;
     }
 }
 
@@ -248,16 +253,28 @@ mod tests {
 
     #[test]
     fn ln_matches_std_to_a_few_ulps() {
-        let mut u: f64 = 1.0;
-        while u > 1e-300 {
+        // Every exponent from 1 down to the smallest normal f32, both sides of the fold.
+        let mut u: f32 = 1.0;
+        while u > 1e-37 {
             for x in [u, u * 0.707, u * 0.708, u * 0.999] {
-                let (a, b) = (ln_unit::<true>(x), x.ln());
-                assert!(
-                    (a - b).abs() <= 4e-16 * b.abs().max(1e-16),
-                    "{x}: {a} vs {b}"
-                );
+                for a in [ln_unit::<true>(x), ln_unit::<false>(x)] {
+                    let b = f64::from(x).ln();
+                    assert!(
+                        (f64::from(a) - b).abs() <= 2.4e-7 * b.abs().max(1e-7),
+                        "{x}: {a} vs {b}"
+                    );
+                }
             }
             u *= 0.37;
+        }
+        // The uniforms the kernel draws: multiples of 2⁻²⁴ in (0, 1].
+        for k in (1..=1u32 << 24).step_by(997) {
+            let x = k as f32 / (1u32 << 24) as f32;
+            let (a, b) = (ln_unit::<true>(x), f64::from(x).ln());
+            assert!(
+                (f64::from(a) - b).abs() <= 2.4e-7 * b.abs().max(1e-7),
+                "{x}: {a} vs {b}"
+            );
         }
         assert_eq!(ln_unit::<false>(1.0), 0.0);
     }

@@ -3,6 +3,7 @@
 //! ([`crate::sample::ConditionalExpectation`]), the row-wise Newton solver
 //! ([`crate::solve::RowNewton`]) and the moments of [`crate::stats`] are built on them.
 
+pub(crate) mod aligned;
 pub(crate) mod bits;
 pub(crate) mod columns;
 pub mod fastmath;

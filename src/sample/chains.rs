@@ -29,8 +29,10 @@ pub trait UpdateRule: Copy + Default + Send + Sync + 'static {
     /// For the vectorised kernel of pairwise models (`sample::lanes`): the threshold t(u)
     /// of a uniform variate u ∈ (0, 1] such that flipping when ΔE ≤ t(u) has the rule's
     /// acceptance probability. The thresholds of a whole sweep are computed before it, so
-    /// the test at each site is one comparison.
-    fn threshold<const FMA: bool>(u: f64) -> f64;
+    /// the test at each site is one comparison. The kernel works in f32: u is a multiple of
+    /// 2⁻²⁴ (so t(u) ≤ 24 ln 2 ≈ 16.6 for Metropolis, an acceptance probability off by at
+    /// most e^−16.6 ≈ 6e-8) and t(u) is within a few units in the last place of f32.
+    fn threshold<const FMA: bool>(u: f32) -> f32;
 }
 
 /// Settings of a set of chains.

@@ -20,7 +20,7 @@ impl UpdateRule for HeatBath {
 
     /// ln((1 − u)/u): P(ΔE ≤ ln((1 − u)/u)) = P(u ≤ 1/(1 + exp ΔE)) = 1/(1 + exp ΔE).
     #[inline(always)]
-    fn threshold<const FMA: bool>(u: f64) -> f64 {
+    fn threshold<const FMA: bool>(u: f32) -> f32 {
         ln_unit::<FMA>(1.0 - u) - ln_unit::<FMA>(u)
     }
 }

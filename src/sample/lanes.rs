@@ -11,12 +11,21 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::chains::{Chain, ChainRun, McmcSettings, UpdateRule};
-use crate::{kernels::fastmath::tanh_into, model::Pairwise, raster::Raster, Real};
+use crate::{
+    kernels::{
+        aligned::{padded, AlignedF32},
+        fastmath::tanh_into,
+    },
+    model::Pairwise,
+    raster::Raster,
+    Real,
+};
 
 /// Chains per group.
 pub const LANES: usize = 8;
 
 /// Eight xoshiro256++ generators, state word by word (structure of arrays).
+#[derive(Clone, Copy)]
 struct Streams {
     s: [[u64; LANES]; 4],
 }
@@ -65,64 +74,274 @@ impl Streams {
     }
 }
 
-/// The state of a group during a call: spins and local fields per chain (contiguous, so
-/// that an accepted flip is one vector loop over its chain's fields), in f64.
+/// Sweeps between two recomputations of the f32 local fields from the spins in f64.
+///
+/// An accepted flip adds ±2J_·k to every field of its chain, rounded to f32; between
+/// refreshes a field takes at most `REFRESH_SWEEPS · N` such additions, so its drift stays
+/// below `REFRESH_SWEEPS · N` half-units in the last place of the largest field (plus the
+/// f32 rounding of J), however long the chain runs.
+pub const REFRESH_SWEEPS: usize = 16;
+
+/// The eight lanes' values at one site (spins as ±1.0, or thresholds), side by side: one
+/// 256-bit load.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(32))]
+struct Site([f32; LANES]);
+
+/// The state of a group during a call. The local fields are per chain (contiguous, so that
+/// an accepted flip is one vector loop over its chain's fields) and in f32, which halves the
+/// memory traffic of a flip; they are recomputed in f64 every [`REFRESH_SWEEPS`] sweeps so
+/// that rounding cannot accumulate. The spins are per site (the eight lanes' spins at a
+/// site in one vector, as the tests read them).
+#[derive(Clone)]
 struct Group<'a> {
     n: usize,
-    /// J column-major in f64.
+    /// N rounded up to a whole number of cache lines: the stride of `fields` and
+    /// `couplings_f32`.
+    stride: usize,
+    /// J column-major in f64, for the refreshes.
     couplings: &'a [f64],
-    /// Lane l's spins at l·N..(l + 1)·N, as ±1.0, for all eight lanes.
-    spins: Vec<f64>,
-    /// Lane l's local fields at l·N..(l + 1)·N.
-    fields: Vec<f64>,
+    /// J column-major in f32, for the flips, each column padded with zeros to `stride`.
+    couplings_f32: AlignedF32,
+    /// h − J·1 in f64: the fields of the all-down state (the refreshes add 2J_·k per up
+    /// spin k).
+    base: Vec<f64>,
+    /// Site i's spins of the eight lanes (lanes without a chain hold −1 and never flip).
+    spins: Vec<Site>,
+    /// Lane l's local fields at l·S..l·S + N (S = `stride`; the padding stays zero).
+    fields: AlignedF32,
+    /// The thresholds of the current sweep, site by site.
+    thresholds: Vec<Site>,
+    /// Sweeps since the fields were last computed in f64.
+    since_refresh: usize,
     streams: Streams,
 }
 
-/// `count` sweeps of the lanes marked `active`. Before each sweep the thresholds of all its
-/// proposals are drawn (they do not depend on the state, so that loop runs at full vector
-/// speed); the sweep itself then tests ΔE ≤ t per lane and site, which keeps the chain of
-/// dependent operations from one site to the next short. Compiled for several instruction
-/// sets and chosen at run time.
+impl<'a> Group<'a> {
+    fn new(h: &[f64], couplings: &'a [f64], spins: Vec<Site>, streams: Streams) -> Self {
+        let n = h.len();
+        let base = (0..n)
+            .map(|i| h[i] - (0..n).map(|k| couplings[i + n * k]).sum::<f64>())
+            .collect();
+        let stride = padded(n);
+        let mut couplings_f32 = AlignedF32::zeros(n * stride);
+        for (column, values) in couplings_f32
+            .as_mut_slice()
+            .chunks_exact_mut(stride.max(1))
+            .zip(couplings.chunks_exact(n.max(1)))
+        {
+            for (c, &v) in column.iter_mut().zip(values) {
+                *c = v as f32;
+            }
+        }
+        let mut group = Group {
+            n,
+            stride,
+            couplings,
+            couplings_f32,
+            base,
+            spins,
+            fields: AlignedF32::zeros(LANES * stride),
+            thresholds: vec![Site([0.0; LANES]); n],
+            since_refresh: 0,
+            streams,
+        };
+        group.refresh();
+        group
+    }
+
+    /// Every lane's fields recomputed from its spins in f64: f = (h − J·1) + Σ_{k up} 2J_·k.
+    fn refresh(&mut self) {
+        let (n, stride) = (self.n, self.stride);
+        let mut exact = vec![0.0f64; n];
+        for l in 0..LANES {
+            exact.copy_from_slice(&self.base);
+            for (k, _) in self.spins.iter().enumerate().filter(|(_, s)| s.0[l] > 0.0) {
+                for (f, &j) in exact.iter_mut().zip(&self.couplings[k * n..(k + 1) * n]) {
+                    *f += 2.0 * j;
+                }
+            }
+            let fields = &mut self.fields.as_mut_slice()[l * stride..l * stride + n];
+            for (f, &e) in fields.iter_mut().zip(&exact) {
+                *f = e as f32;
+            }
+        }
+        self.since_refresh = 0;
+    }
+
+    /// Lane l's spins, site by site.
+    fn lane_spins(&self, l: usize) -> impl Iterator<Item = f32> + '_ {
+        self.spins.iter().map(move |s| s.0[l])
+    }
+}
+
+/// u ∈ (0, 1] from 24 random bits b: (b + 1)·2⁻²⁴, exact in f32.
+#[inline(always)]
+fn uniform24(bits: u64) -> f32 {
+    ((bits & 0xff_ffff) + 1) as f32 * (1.0 / (1u32 << 24) as f32)
+}
+
+/// The thresholds of one sweep: each step of the eight streams gives two sites' uniforms
+/// (bits 40–63 and 8–31 of each output), so a 512-bit vector of sixteen f32 variates comes
+/// from one vector step of the generators. Compiled for several instruction sets and
+/// chosen at run time.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
     "x86_64+sse4.2"
 ))]
-fn sweeps<U: UpdateRule>(group: &mut Group<'_>, count: usize, active: [bool; LANES]) {
+fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site]) {
     const FMA: bool = multiversion::target::target_cfg_f!(target_feature = "fma");
-    let n = group.n;
-    assert!(group.spins.len() == LANES * n && group.fields.len() == LANES * n);
-    let active = (0..LANES).fold(0u32, |m, l| m | (u32::from(active[l]) << l));
-    let mut thresholds = vec![[0.0f64; LANES]; n];
-    for _ in 0..count {
-        for t in thresholds.iter_mut() {
-            let bits = group.streams.next();
-            for l in 0..LANES {
-                // u ∈ (0, 1]: 53 random bits, shifted up by one unit.
-                let u = ((bits[l] >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
-                t[l] = U::threshold::<FMA>(u);
+    // A local copy, so that the state stays in registers through the loop.
+    let mut local = *streams;
+    let mut pairs = thresholds.chunks_exact_mut(2);
+    for pair in &mut pairs {
+        let bits = local.next();
+        let mut t = [0.0f32; 2 * LANES];
+        for l in 0..LANES {
+            t[l] = U::threshold::<FMA>(uniform24(bits[l] >> 40));
+            t[LANES + l] = U::threshold::<FMA>(uniform24(bits[l] >> 8));
+        }
+        pair[0].0.copy_from_slice(&t[..LANES]);
+        pair[1].0.copy_from_slice(&t[LANES..]);
+    }
+    for last in pairs.into_remainder() {
+        let bits = local.next();
+        for (l, t) in last.0.iter_mut().enumerate() {
+            *t = U::threshold::<FMA>(uniform24(bits[l] >> 40));
+        }
+    }
+    *streams = local;
+}
+
+/// One pass over the sites with the thresholds drawn: at each site the eight tests
+/// ΔE = 2 s_i f_i ≤ t side by side, then a flip per accepted lane of those marked in
+/// `active`. Every operation is exact or rounded once in f32 (c·J with c = ±2 is exact), so
+/// [`sites_avx512`] gives the same result bit for bit.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+sse4.2"
+))]
+fn sites_portable(group: &mut Group<'_>, active: u32) {
+    let (n, stride) = (group.n, group.stride);
+    let fields = group.fields.as_mut_slice();
+    let couplings = group.couplings_f32.as_slice();
+    for (i, (spins, thresholds)) in group.spins.iter_mut().zip(&group.thresholds).enumerate() {
+        let mut accepted = 0u32;
+        for l in 0..LANES {
+            let delta = 2.0 * (spins.0[l] * fields[l * stride + i]);
+            accepted |= u32::from(delta <= thresholds.0[l]) << l;
+        }
+        accepted &= active;
+        while accepted != 0 {
+            let l = accepted.trailing_zeros() as usize;
+            accepted &= accepted - 1;
+            spins.0[l] = -spins.0[l];
+            let c = 2.0 * spins.0[l];
+            // Whole cache lines: the padding of both is zero and stays zero.
+            let column = &couplings[i * stride..(i + 1) * stride];
+            for (f, &j) in fields[l * stride..(l + 1) * stride].iter_mut().zip(column) {
+                *f += c * j;
             }
         }
-        for (i, t) in thresholds.iter().enumerate() {
-            // The eight tests side by side (a strided load of each lane's spin and field,
-            // one vector comparison), then a flip per accepted lane.
-            let mut accepted = 0u32;
-            for (l, &threshold) in t.iter().enumerate() {
-                let (s, f) = (group.spins[l * n + i], group.fields[l * n + i]);
-                accepted |= u32::from(2.0 * s * f <= threshold) << l;
+    }
+    debug_assert!(group.spins.len() == n);
+}
+
+/// [`sites_portable`] written with AVX-512 intrinsics: the eight lanes' fields at a site
+/// in one gather, the tests in one comparison to a mask register, a flip as 512-bit
+/// fused multiply-adds over whole cache lines.
+///
+/// # Safety
+/// The processor must support AVX-512F and AVX-512VL.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+unsafe fn sites_avx512(group: &mut Group<'_>, active: u32) {
+    use std::arch::x86_64::*;
+    let (n, stride) = (group.n, group.stride);
+    assert!(
+        group.spins.len() == n
+            && group.thresholds.len() == n
+            && group.fields.as_slice().len() == LANES * stride
+            && group.couplings_f32.as_slice().len() == n * stride
+            && LANES * stride < i32::MAX as usize
+            && stride % 16 == 0
+    );
+    let fields = group.fields.as_mut_slice().as_mut_ptr();
+    let couplings = group.couplings_f32.as_slice().as_ptr();
+    let s = stride as i32;
+    let offsets = _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
+    let two = _mm256_set1_ps(2.0);
+    for i in 0..n {
+        let site = group.spins[i].0.as_mut_ptr();
+        // SAFETY (this block and the flips): lane l's field i is at l·stride + i <
+        // LANES·stride; the site arrays are 32-byte aligned; column i and lane l span
+        // whole 64-byte lines inside their aligned buffers (asserted above).
+        let spins = _mm256_load_ps(site);
+        let f = _mm256_i32gather_ps::<4>(fields.add(i), offsets);
+        let delta = _mm256_mul_ps(two, _mm256_mul_ps(spins, f));
+        let t = _mm256_load_ps(group.thresholds[i].0.as_ptr());
+        let mut accepted = u32::from(_mm256_cmp_ps_mask::<_CMP_LE_OQ>(delta, t)) & active;
+        if accepted == 0 {
+            continue;
+        }
+        let flipped = _mm256_mask_sub_ps(spins, accepted as u8, _mm256_setzero_ps(), spins);
+        _mm256_store_ps(site, flipped);
+        let column = couplings.add(i * stride);
+        while accepted != 0 {
+            let l = accepted.trailing_zeros() as usize;
+            accepted &= accepted - 1;
+            let c = _mm512_set1_ps(2.0 * *site.add(l));
+            let lane = fields.add(l * stride);
+            for k in (0..stride).step_by(16) {
+                let updated = _mm512_fmadd_ps(
+                    c,
+                    _mm512_load_ps(column.add(k)),
+                    _mm512_load_ps(lane.add(k)),
+                );
+                _mm512_store_ps(lane.add(k), updated);
             }
-            accepted &= active;
-            while accepted != 0 {
-                let l = accepted.trailing_zeros() as usize;
-                accepted &= accepted - 1;
-                let new = -group.spins[l * n + i];
-                group.spins[l * n + i] = new;
-                let c = 2.0 * new;
-                let column = &group.couplings[i * n..(i + 1) * n];
-                for (fk, &j) in group.fields[l * n..(l + 1) * n].iter_mut().zip(column) {
-                    *fk += c * j;
-                }
+        }
+    }
+}
+
+/// Whether [`sites_avx512`] can run here.
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `count` sweeps of the lanes marked `active`. Before each sweep the thresholds of all its
+/// proposals are drawn (they do not depend on the state, so that loop runs at full vector
+/// speed); the sweep itself then tests ΔE ≤ t per lane and site, which keeps the chain of
+/// dependent operations from one site to the next short.
+fn sweeps<U: UpdateRule>(group: &mut Group<'_>, count: usize, active: [bool; LANES]) {
+    let active = (0..LANES).fold(0u32, |m, l| m | (u32::from(active[l]) << l));
+    let avx512 = has_avx512();
+    for _ in 0..count {
+        draw_thresholds::<U>(&mut group.streams, &mut group.thresholds);
+        if avx512 {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the features it is compiled for were detected at run time.
+            unsafe {
+                sites_avx512(group, active)
             }
+        } else {
+            sites_portable(group, active);
+        }
+        group.since_refresh += 1;
+        if group.since_refresh == REFRESH_SWEEPS {
+            group.refresh();
         }
     }
 }
@@ -147,23 +366,13 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
     }
     // Lanes without a chain hold a fixed state that no sweep touches (they are never
     // active), so that the tests can read all eight lanes.
-    let mut fields: Vec<f64> = chains
-        .iter()
-        .flat_map(|c| local_fields(&h, &couplings, &c.spins))
-        .collect();
-    fields.resize(LANES * n, 0.0);
-    let mut spins: Vec<f64> = chains
-        .iter()
-        .flat_map(|c| c.spins.iter().map(|&s| s as f64))
-        .collect();
-    spins.resize(LANES * n, -1.0);
-    let mut group = Group {
-        n,
-        couplings: &couplings,
-        spins,
-        fields,
-        streams: Streams::load(chains),
-    };
+    let mut spins = vec![Site([-1.0; LANES]); n];
+    for (l, chain) in chains.iter().enumerate() {
+        for (site, &s) in spins.iter_mut().zip(&chain.spins) {
+            site.0[l] = f32::from(s);
+        }
+    }
+    let mut group = Group::new(&h, &couplings, spins, Streams::load(chains));
     // Burn-in: lanes that need it (fresh chains, restarted ones) sweep while the others
     // wait; a restarted lane needs fewer sweeps and stops first.
     let needs: Vec<usize> = chains.iter().map(|c| c.burn_in(settings)).collect();
@@ -197,7 +406,7 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
                 continue;
             }
             let words = &mut pending[l * n..(l + 1) * n];
-            for (w, &s) in words.iter_mut().zip(&group.spins[l * n..(l + 1) * n]) {
+            for (w, s) in words.iter_mut().zip(group.lane_spins(l)) {
                 *w |= u64::from(s > 0.0) << (t & 63);
             }
             if t & 63 == 63 || t + 1 == shares[l] {
@@ -209,15 +418,15 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
             if let Some(c) = &mut conditional[l] {
                 // E[s_i | s_∖i] = tanh f_i for a pairwise model.
                 tanh_into(
-                    &group.fields[l * n..(l + 1) * n],
+                    &group.fields.as_slice()[l * group.stride..l * group.stride + n],
                     c.column_mut(t).as_mut_slice(),
                 );
             }
         }
     }
     group.streams.store(chains);
-    for (chain, spins) in chains.iter_mut().zip(group.spins.chunks_exact(n.max(1))) {
-        chain.spins = spins.iter().map(|&s| s as i8).collect();
+    for (l, chain) in chains.iter_mut().enumerate() {
+        chain.spins = group.lane_spins(l).map(|s| s as i8).collect();
     }
     out.into_iter()
         .zip(conditional)
@@ -228,15 +437,144 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
         .collect()
 }
 
-/// f = h + J s.
-fn local_fields(h: &[f64], j: &[f64], s: &[i8]) -> Vec<f64> {
-    let n = h.len();
-    let mut f = h.to_vec();
-    for (k, &sk) in s.iter().enumerate() {
-        let c = sk as f64;
-        for (fi, &jik) in f.iter_mut().zip(&j[k * n..(k + 1) * n]) {
-            *fi += c * jik;
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, RngExt};
+
+    use super::*;
+    use crate::sample::MetropolisRule;
+
+    /// A random N-spin model (h, J) with couplings of scale `coupling`.
+    fn model(n: usize, coupling: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let h: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..0.5)).collect();
+        let mut j = vec![0.0; n * n];
+        for a in 0..n {
+            for b in 0..a {
+                let v = coupling * rng.random_range(-1.0..1.0);
+                j[a + n * b] = v;
+                j[b + n * a] = v;
+            }
+        }
+        (h, j)
+    }
+
+    /// A group on the model (h, J) with random spins and seeded streams.
+    fn group<'a>(h: &[f64], j: &'a [f64], seed: u64) -> Group<'a> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut spins = vec![Site([-1.0; LANES]); h.len()];
+        for site in &mut spins {
+            for s in &mut site.0 {
+                *s = if rng.random::<bool>() { 1.0 } else { -1.0 };
+            }
+        }
+        let mut s = [[0u64; LANES]; 4];
+        for word in s.iter_mut().flatten() {
+            *word = rng.next_u64();
+        }
+        Group::new(h, j, spins, Streams { s })
+    }
+
+    /// For every lane and site, (|f32 field − f64 field recomputed from the spins|, that
+    /// f64 field).
+    fn errors(group: &Group<'_>, h: &[f64], j: &[f64]) -> Vec<(f64, f64)> {
+        let n = group.n;
+        let mut out = Vec::new();
+        for l in 0..LANES {
+            for i in 0..n {
+                let exact = h[i]
+                    + (0..n)
+                        .map(|k| j[i + n * k] * f64::from(group.spins[k].0[l]))
+                        .sum::<f64>();
+                let kept = f64::from(group.fields.as_slice()[l * group.stride + i]);
+                out.push(((kept - exact).abs(), exact));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn f32_fields_do_not_drift_over_long_runs() {
+        // Strong couplings at N = 50: about a third of the proposals flip, so each field
+        // takes some 16 rounded additions per sweep, 50,000 flips in all.
+        let n = 50;
+        let (h, j) = model(n, 0.3, 1);
+        let mut g = group(&h, &j, 1);
+        let reach = h.iter().map(|v| v.abs()).fold(0.0, f64::max)
+            + (0..n)
+                .map(|i| (0..n).map(|k| j[i + n * k].abs()).sum::<f64>())
+                .fold(0.0, f64::max);
+        // Between refreshes: at most REFRESH_SWEEPS · N additions since the last one, each
+        // rounded by at most half a unit in the last place of a value below `reach`, plus
+        // the f32 rounding of J in the flips (relative 2⁻²⁴ of each |J_ik|, summed).
+        let half_ulp = reach * 2f64.powi(-24);
+        let anywhere = (REFRESH_SWEEPS * n + 1) as f64 * half_ulp + reach * 2f64.powi(-24);
+        let mut flips = 0usize;
+        for round in 0..400 {
+            let before = g.spins.clone();
+            // Whole refresh periods on even rounds, 7 sweeps (prime to the period, so every
+            // phase of it is checked) on odd ones.
+            let count = if round % 2 == 0 {
+                REFRESH_SWEEPS - g.since_refresh
+            } else {
+                7
+            };
+            sweeps::<MetropolisRule>(&mut g, count, [true; LANES]);
+            flips += before
+                .iter()
+                .zip(&g.spins)
+                .map(|(a, b)| a.0.iter().zip(&b.0).filter(|(x, y)| x != y).count())
+                .sum::<usize>();
+            for (error, exact) in errors(&g, &h, &j) {
+                assert!(
+                    error <= anywhere,
+                    "round {round}: drift {error:e} > {anywhere:e}"
+                );
+                if g.since_refresh == 0 {
+                    // Just refreshed: only the rounding of the exact field to f32 remains,
+                    // whatever came before (1e-12 covers the f64 sums' different order).
+                    let rounding = exact.abs() * 2f64.powi(-24) + 1e-12;
+                    assert!(error <= rounding, "round {round}: {error:e} > {rounding:e}");
+                }
+            }
+        }
+        assert!(
+            flips > 10_000,
+            "the chains barely moved: {flips} spin changes"
+        );
+    }
+
+    #[test]
+    fn the_avx512_kernel_matches_the_portable_one_bit_for_bit() {
+        if !has_avx512() {
+            return;
+        }
+        // N = 37: columns and lanes padded to 48 values, an odd number of sites.
+        let (h, j) = model(37, 0.4, 2);
+        let mut a = group(&h, &j, 3);
+        let mut b = a.clone();
+        let active = 0b1011_0111;
+        for _ in 0..300 {
+            draw_thresholds::<MetropolisRule>(&mut a.streams, &mut a.thresholds);
+            draw_thresholds::<MetropolisRule>(&mut b.streams, &mut b.thresholds);
+            sites_portable(&mut a, active);
+            // SAFETY: the features were detected above.
+            unsafe { sites_avx512(&mut b, active) };
+        }
+        let bits = |g: &Group<'_>| -> Vec<u32> {
+            g.fields.as_slice().iter().map(|v| v.to_bits()).collect()
+        };
+        assert_eq!(bits(&a), bits(&b));
+        assert!(a.spins.iter().zip(&b.spins).all(|(x, y)| x.0 == y.0));
+        // Inactive lanes never flip.
+        let mut c = group(&h, &j, 3);
+        let start = c.spins.clone();
+        for _ in 0..50 {
+            draw_thresholds::<MetropolisRule>(&mut c.streams, &mut c.thresholds);
+            sites_portable(&mut c, active);
+        }
+        for l in [3, 6] {
+            assert!(c.spins.iter().zip(&start).all(|(x, y)| x.0[l] == y.0[l]));
         }
     }
-    f
 }

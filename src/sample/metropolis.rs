@@ -30,7 +30,7 @@ impl UpdateRule for MetropolisRule {
 
     /// −ln u: P(ΔE ≤ −ln u) = min(1, exp(−ΔE)).
     #[inline(always)]
-    fn threshold<const FMA: bool>(u: f64) -> f64 {
+    fn threshold<const FMA: bool>(u: f32) -> f32 {
         -ln_unit::<FMA>(u)
     }
 }
