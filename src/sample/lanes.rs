@@ -106,6 +106,8 @@ struct Group<'a> {
     /// h − J·1 in f64: the fields of the all-down state (the refreshes add 2J_·k per up
     /// spin k).
     base: Vec<f64>,
+    /// h + J·1: the fields of the all-up state.
+    top: Vec<f64>,
     /// Site i's spins of the eight lanes (lanes without a chain hold −1 and never flip).
     spins: Vec<Site>,
     /// Lane l's local fields at l·S..l·S + N (S = `stride`; the padding stays zero).
@@ -120,9 +122,11 @@ struct Group<'a> {
 impl<'a> Group<'a> {
     fn new(h: &[f64], couplings: &'a [f64], spins: Vec<Site>, streams: Streams) -> Self {
         let n = h.len();
-        let base = (0..n)
-            .map(|i| h[i] - (0..n).map(|k| couplings[i + n * k]).sum::<f64>())
+        let row_sums: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|k| couplings[i + n * k]).sum::<f64>())
             .collect();
+        let base = h.iter().zip(&row_sums).map(|(h, r)| h - r).collect();
+        let top = h.iter().zip(&row_sums).map(|(h, r)| h + r).collect();
         let stride = padded(n);
         let mut couplings_f32 = AlignedF32::zeros(n * stride);
         for (column, values) in couplings_f32
@@ -140,6 +144,7 @@ impl<'a> Group<'a> {
             couplings,
             couplings_f32,
             base,
+            top,
             spins,
             fields: AlignedF32::zeros(LANES * stride),
             thresholds: vec![Site([0.0; LANES]); n],
@@ -150,19 +155,36 @@ impl<'a> Group<'a> {
         group
     }
 
-    /// Every lane's fields recomputed from its spins in f64: f = (h − J·1) + Σ_{k up} 2J_·k.
+    /// Every lane's fields recomputed from its spins in f64, from whichever of its up and
+    /// down sets is smaller: f = (h − J·1) + Σ_{k up} 2J_·k = (h + J·1) − Σ_{k down} 2J_·k.
+    /// Columns are read once for all the lanes that list them (J does not fit in cache at
+    /// N = 1,000).
     fn refresh(&mut self) {
         let (n, stride) = (self.n, self.stride);
-        let mut exact = vec![0.0f64; n];
-        for l in 0..LANES {
-            exact.copy_from_slice(&self.base);
-            for (k, _) in self.spins.iter().enumerate().filter(|(_, s)| s.0[l] > 0.0) {
-                for (f, &j) in exact.iter_mut().zip(&self.couplings[k * n..(k + 1) * n]) {
-                    *f += 2.0 * j;
+        let mut from_up = [true; LANES];
+        for (l, up) in from_up.iter_mut().enumerate() {
+            *up = 2 * self.spins.iter().filter(|s| s.0[l] > 0.0).count() <= n;
+        }
+        let mut exact = vec![0.0f64; LANES * n];
+        for (l, lane) in exact.chunks_exact_mut(n.max(1)).enumerate() {
+            for (e, (&b, &t)) in lane.iter_mut().zip(self.base.iter().zip(&self.top)) {
+                *e = if from_up[l] { b } else { t };
+            }
+        }
+        for (k, site) in self.spins.iter().enumerate() {
+            let column = &self.couplings[k * n..(k + 1) * n];
+            for (l, lane) in exact.chunks_exact_mut(n.max(1)).enumerate() {
+                if (site.0[l] > 0.0) == from_up[l] {
+                    let c = if from_up[l] { 2.0 } else { -2.0 };
+                    for (e, &j) in lane.iter_mut().zip(column) {
+                        *e += c * j;
+                    }
                 }
             }
+        }
+        for (l, lane) in exact.chunks_exact(n.max(1)).enumerate() {
             let fields = &mut self.fields.as_mut_slice()[l * stride..l * stride + n];
-            for (f, &e) in fields.iter_mut().zip(&exact) {
+            for (f, &e) in fields.iter_mut().zip(lane) {
                 *f = e as f32;
             }
         }
@@ -199,8 +221,12 @@ fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site]
         let bits = local.next();
         let mut t = [0.0f32; 2 * LANES];
         for l in 0..LANES {
-            t[l] = U::threshold::<FMA>(uniform24(bits[l] >> 40));
-            t[LANES + l] = U::threshold::<FMA>(uniform24(bits[l] >> 8));
+            t[l] = uniform24(bits[l] >> 40);
+            t[LANES + l] = uniform24(bits[l] >> 8);
+        }
+        // Sixteen at once: one 512-bit vector where the instruction set has it.
+        for v in &mut t {
+            *v = U::threshold::<FMA>(*v);
         }
         pair[0].0.copy_from_slice(&t[..LANES]);
         pair[1].0.copy_from_slice(&t[LANES..]);
@@ -249,8 +275,8 @@ fn sites_portable(group: &mut Group<'_>, active: u32) {
     debug_assert!(group.spins.len() == n);
 }
 
-/// [`sites_portable`] written with AVX-512 intrinsics: the eight lanes' fields at a site
-/// in one gather, the tests in one comparison to a mask register, a flip as 512-bit
+/// [`sites_portable`] written with AVX-512 intrinsics: the eight tests of a site in one
+/// comparison to a mask register, a flip as 512-bit
 /// fused multiply-adds over whole cache lines.
 ///
 /// # Safety
@@ -265,13 +291,10 @@ unsafe fn sites_avx512(group: &mut Group<'_>, active: u32) {
             && group.thresholds.len() == n
             && group.fields.as_slice().len() == LANES * stride
             && group.couplings_f32.as_slice().len() == n * stride
-            && LANES * stride < i32::MAX as usize
             && stride % 16 == 0
     );
     let fields = group.fields.as_mut_slice().as_mut_ptr();
     let couplings = group.couplings_f32.as_slice().as_ptr();
-    let s = stride as i32;
-    let offsets = _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
     let two = _mm256_set1_ps(2.0);
     for i in 0..n {
         let site = group.spins[i].0.as_mut_ptr();
@@ -279,7 +302,19 @@ unsafe fn sites_avx512(group: &mut Group<'_>, active: u32) {
         // LANES·stride; the site arrays are 32-byte aligned; column i and lane l span
         // whole 64-byte lines inside their aligned buffers (asserted above).
         let spins = _mm256_load_ps(site);
-        let f = _mm256_i32gather_ps::<4>(fields.add(i), offsets);
+        // Eight scalar loads: a gather instruction measured slower here, as it waits for
+        // the flips' stores to the same lines to complete.
+        let p = fields.add(i);
+        let f = _mm256_setr_ps(
+            *p,
+            *p.add(stride),
+            *p.add(2 * stride),
+            *p.add(3 * stride),
+            *p.add(4 * stride),
+            *p.add(5 * stride),
+            *p.add(6 * stride),
+            *p.add(7 * stride),
+        );
         let delta = _mm256_mul_ps(two, _mm256_mul_ps(spins, f));
         let t = _mm256_load_ps(group.thresholds[i].0.as_ptr());
         let mut accepted = u32::from(_mm256_cmp_ps_mask::<_CMP_LE_OQ>(delta, t)) & active;
