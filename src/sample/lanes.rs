@@ -381,6 +381,21 @@ fn sweeps<U: UpdateRule>(group: &mut Group<'_>, count: usize, active: [bool; LAN
     }
 }
 
+/// Sets bit `bit` of each site's word of every lane whose spin is up (the eight lanes of a
+/// site side by side, so the loop is a vector comparison and shift).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+sse4.2"
+))]
+fn record_bits(spins: &[Site], words: &mut [[u64; LANES]], bit: usize) {
+    for (site, words) in spins.iter().zip(words) {
+        for (w, &s) in words.iter_mut().zip(&site.0) {
+            *w |= u64::from(s > 0.0) << bit;
+        }
+    }
+}
+
 /// Runs a group of up to [`LANES`] chains: burn-in where needed, then `shares[l]` samples
 /// of chain l (every lane sweeps as long as the longest share; a lane past its share
 /// still sweeps, unrecorded, so that its stream advances as the group's does).
@@ -433,21 +448,19 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
     all[..lanes].fill(true);
     // Each lane's next 64 samples, bit-packed as the raster stores them (bit t mod 64 of
     // word i), written out a word per spin at a time.
-    let mut pending = vec![0u64; LANES * n];
+    let mut pending = vec![[0u64; LANES]; n];
     for t in 0..longest {
         sweeps::<U>(&mut group, settings.sweeps, all);
+        // All eight lanes at once (a lane past its share collects bits it never writes).
+        record_bits(&group.spins, &mut pending, t & 63);
         for l in 0..lanes {
             if t >= shares[l] {
                 continue;
             }
-            let words = &mut pending[l * n..(l + 1) * n];
-            for (w, s) in words.iter_mut().zip(group.lane_spins(l)) {
-                *w |= u64::from(s > 0.0) << (t & 63);
-            }
             if t & 63 == 63 || t + 1 == shares[l] {
-                for (i, w) in words.iter_mut().enumerate() {
-                    out[l].row_mut(i)[t >> 6] = *w;
-                    *w = 0;
+                for (i, words) in pending.iter_mut().enumerate() {
+                    out[l].row_mut(i)[t >> 6] = words[l];
+                    words[l] = 0;
                 }
             }
             if let Some(c) = &mut conditional[l] {
