@@ -1,11 +1,11 @@
 //! One exact gradient + log-likelihood evaluation of the kinetic model on a salamander-sized
-//! sparse raster (160 cells × 283,041 bins, 3 % ones) and on a recording-sized one (1,000
-//! cells × 286,000 bins, 5 % ones).
+//! sparse raster (160 cells × 283,041 bins, 3 % ones; f64 and f32 models) and on a
+//! recording-sized one (1,000 cells × 286,000 bins, 5 % ones).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use spinfer::{sample::ConditionalExpectation, KineticIsing, KineticOptions, Raster};
+use spinfer::{sample::ConditionalExpectation, KineticIsing, KineticOptions, Raster, Real};
 
 fn sparse_raster(n: usize, bins: usize, p: f64) -> Raster {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
@@ -22,7 +22,7 @@ fn sparse_raster(n: usize, bins: usize, p: f64) -> Raster {
 
 /// One pass (gradient and log-likelihood) on an N × T raster with a fraction p of ones, at
 /// a random model with couplings of scale 1/√N.
-fn pass(c: &mut Criterion, name: &str, (n, bins, p): (usize, usize, f64), samples: usize) {
+fn pass<T: Real>(c: &mut Criterion, name: &str, (n, bins, p): (usize, usize, f64), samples: usize) {
     let raster = sparse_raster(n, bins, p);
     let cond = ConditionalExpectation::new(&raster).unwrap();
     eprintln!(
@@ -31,7 +31,7 @@ fn pass(c: &mut Criterion, name: &str, (n, bins, p): (usize, usize, f64), sample
         cond.memory_bytes() as f64 / 1e6
     );
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
-    let model: KineticIsing<f64> = KineticIsing::random(
+    let model: KineticIsing<T> = KineticIsing::random(
         n,
         0.3,
         (1.0 / n as f64).sqrt(),
@@ -45,12 +45,14 @@ fn pass(c: &mut Criterion, name: &str, (n, bins, p): (usize, usize, f64), sample
 }
 
 fn gradient_and_likelihood(c: &mut Criterion) {
-    pass(c, "n160_t283041_sparse_f64", (160, 283_041, 0.03), 20);
+    pass::<f64>(c, "n160_t283041_sparse_f64", (160, 283_041, 0.03), 20);
+    // An f32 model: the pass still sums in f64, so this shows the cost of the conversion.
+    pass::<f32>(c, "n160_t283041_sparse_f32", (160, 283_041, 0.03), 20);
 }
 
 /// The 1,000-cell recording of issue 14: about 3 s per pass, so 10 samples.
 fn recording_size(c: &mut Criterion) {
-    pass(c, "n1000_t286000_sparse_f64", (1000, 286_000, 0.05), 10);
+    pass::<f64>(c, "n1000_t286000_sparse_f64", (1000, 286_000, 0.05), 10);
 }
 
 criterion_group!(benches, gradient_and_likelihood, recording_size);
