@@ -10,3 +10,18 @@ pub mod fastmath;
 pub(crate) mod lists;
 
 pub use lists::TransitionData;
+
+/// Whether the AVX-512 kernels (F, VL, and the AVX2 and FMA they build on) can run here.
+pub(crate) fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}

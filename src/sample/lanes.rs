@@ -15,6 +15,7 @@ use crate::{
     kernels::{
         aligned::{padded, AlignedF32},
         fastmath::tanh_into,
+        has_avx512,
     },
     model::Pairwise,
     raster::Raster,
@@ -338,21 +339,6 @@ unsafe fn sites_avx512(group: &mut Group<'_>, active: u32) {
                 _mm512_store_ps(lane.add(k), updated);
             }
         }
-    }
-}
-
-/// Whether [`sites_avx512`] can run here.
-fn has_avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 
