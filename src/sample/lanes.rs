@@ -1,10 +1,13 @@
 //! Eight chains of a pairwise model advanced together: at each site the acceptance tests of
 //! the eight run in vector lanes (eight xoshiro256++ streams stepped side by side, the
-//! acceptance probability computed without branches), and each accepted flip adds its
-//! column of 2J to its own chain's local fields.
+//! acceptance thresholds computed without branches), and each accepted flip adds its
+//! column of 2J to its own chain's local fields. The kernel works in f32 whatever the
+//! model's precision: fields kept in f32 and recomputed in f64 every [`REFRESH_SWEEPS`]
+//! sweeps, thresholds from 24-bit uniforms (see [`UpdateRule::threshold`]).
 //!
-//! Each chain draws one variate per proposal from its own stream, so a chain's samples do
-//! not depend on which other chains share its group, nor on the number of threads.
+//! Each chain draws its variates from its own stream (half a stream output per proposal),
+//! so a chain's samples do not depend on which other chains share its group, nor on the
+//! number of threads.
 
 use nalgebra::DMatrix;
 use rand::SeedableRng;
