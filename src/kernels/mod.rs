@@ -7,7 +7,9 @@ pub(crate) mod aligned;
 pub(crate) mod bits;
 pub(crate) mod columns;
 pub mod fastmath;
+pub(crate) mod list_rows;
 pub(crate) mod lists;
+pub(crate) mod tanh_sums;
 
 pub use lists::TransitionData;
 

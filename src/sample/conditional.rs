@@ -7,10 +7,14 @@ use nalgebra::DVector;
 use rayon::prelude::*;
 
 use super::{ModelAverages, Sampler};
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::list_rows::list_rows_avx512;
 use crate::{
     kernels::{
         columns::{add_columns, add_to_columns},
-        fastmath::tanh_and_log_2cosh,
+        has_avx512,
+        list_rows::{LANES, MAX_VECTORS},
+        tanh_sums::TanhSums,
         TransitionData,
     },
     model::{Energy, KineticIsing},
@@ -196,46 +200,77 @@ fn row_blocks(n: usize) -> Vec<Range<usize>> {
 }
 
 /// The list path for rows `rows`: θ_i(t) = c_i + Σ_{j listed at t} 2σ J_ij with
-/// c_i = h_i − σ Σ_j J_ij (σ the lists' sign).
+/// c_i = h_i − σ Σ_j J_ij (σ the lists' sign). With AVX-512, one fused loop with θ in
+/// registers ([`list_rows_avx512`]); elsewhere three vectorised loops over memory.
+fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) -> RowSums {
+    let n = data.n_spins();
+    let width = rows.len();
+    let sign = data.list_sign();
+    let fused = width <= LANES * MAX_VECTORS && has_avx512();
+    // The fused kernel reads whole vectors: rows padded to a multiple of 8 with zeros.
+    let stride = if fused {
+        width.div_ceil(LANES) * LANES
+    } else {
+        width
+    };
+    // The block's rows of 2σJ, column by column, and its base c.
+    let mut scaled = vec![0.0; n * stride];
+    for col in 0..n {
+        for (r, i) in rows.clone().enumerate() {
+            scaled[col * stride + r] = 2.0 * sign * j[i + n * col];
+        }
+    }
+    let mut base = vec![0.0; stride];
+    for (b, i) in base.iter_mut().zip(rows.clone()) {
+        *b = h[i] - sign * (0..n).map(|c| j[i + n * c]).sum::<f64>();
+    }
+    if fused {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut padded = vec![0.0; n * stride];
+            // SAFETY: AVX-512 was detected above; the pad rows of `base` and `scaled` are 0.
+            let sums =
+                unsafe { list_rows_avx512(data, stride / LANES, &base, &scaled, &mut padded) };
+            let mut product = vec![0.0; n * width];
+            for (to, from) in product
+                .chunks_exact_mut(width)
+                .zip(padded.chunks_exact(stride))
+            {
+                to.copy_from_slice(&from[..width]);
+            }
+            return RowSums {
+                tanh: sums.tanh[..width].to_vec(),
+                product,
+                log_cosh: sums.log_2cosh[..width].to_vec(),
+            };
+        }
+    }
+    portable_rows(data, &base, &scaled)
+}
+
+/// The list path's loop without AVX-512: θ(t) = base + Σ_{j listed} a_j, the transcendental
+/// sums, then p_j += tanh θ(t) for the listed j, each a vectorised loop over the block.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
     "x86_64+sse4.2"
 ))]
-fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) -> RowSums {
-    const FMA: bool = multiversion::target::target_cfg_f!(target_feature = "fma");
-    let n = data.n_spins();
-    let width = rows.len();
-    let sign = data.list_sign();
-    // The block's rows of 2σJ, column by column, and its base c.
-    let mut scaled = vec![0.0; n * width];
-    for col in 0..n {
-        for (r, i) in rows.clone().enumerate() {
-            scaled[col * width + r] = 2.0 * sign * j[i + n * col];
-        }
-    }
-    let base: Vec<f64> = rows
-        .clone()
-        .map(|i| h[i] - sign * (0..n).map(|c| j[i + n * c]).sum::<f64>())
-        .collect();
-    let mut sums = RowSums {
-        tanh: vec![0.0; width],
-        product: vec![0.0; n * width],
-        log_cosh: vec![0.0; width],
-    };
+fn portable_rows(data: &TransitionData, base: &[f64], scaled: &[f64]) -> RowSums {
+    let width = base.len();
+    let mut product = vec![0.0; scaled.len()];
     let mut theta = vec![0.0; width];
+    let mut transcendental = TanhSums::new(width);
     for t in 0..data.transitions() {
         let listed = data.listed(t);
-        add_columns(&mut theta, &base, &scaled, listed, width);
-        for ((th, acc), lc_acc) in theta.iter_mut().zip(&mut sums.tanh).zip(&mut sums.log_cosh) {
-            let (t, lc) = tanh_and_log_2cosh::<FMA>(*th);
-            *lc_acc += lc;
-            *acc += t;
-            *th = t;
-        }
-        add_to_columns(&mut sums.product, &theta, listed, width);
+        add_columns(&mut theta, base, scaled, listed, width);
+        transcendental.accumulate(&mut theta);
+        add_to_columns(&mut product, &theta, listed, width);
     }
-    sums
+    RowSums {
+        tanh: transcendental.tanh().to_vec(),
+        product,
+        log_cosh: transcendental.log_2cosh(),
+    }
 }
 
 /// The product path: per block of B transitions, the block's ±1 states S are unpacked
@@ -258,7 +293,16 @@ fn dense_sums(sources: &Raster, h: &[f64], j: &[f64], blocks: &[Range<usize>]) -
         work.par_iter_mut()
             .for_each(|w| w.accumulate(spins, len, n, h));
     }
-    work.into_iter().map(|w| w.sums).collect()
+    work.into_iter()
+        .map(|w| {
+            let mut sums = w.sums;
+            for (r, row) in w.transcendental.iter().enumerate() {
+                sums.tanh[r] = row.tanh().iter().sum();
+                sums.log_cosh[r] = row.log_2cosh().iter().sum();
+            }
+            sums
+        })
+        .collect()
 }
 
 /// One block of rows of the product path and its running sums.
@@ -268,6 +312,8 @@ struct DenseRows {
     j_rows_t: Vec<f64>,
     /// Θᵀ of the current block of transitions, B × R column-major.
     theta: Vec<f64>,
+    /// Each row's sums of tanh and log 2cosh, eight at a time.
+    transcendental: Vec<TanhSums>,
     sums: RowSums,
 }
 
@@ -284,6 +330,7 @@ impl DenseRows {
             rows,
             j_rows_t,
             theta: vec![0.0; DENSE_BLOCK * width],
+            transcendental: vec![TanhSums::new(8); width],
             sums: RowSums {
                 tanh: vec![0.0; width],
                 product: vec![0.0; width * n],
@@ -321,7 +368,7 @@ impl DenseRows {
             &mut self.theta[..len * width],
             len,
             &h[self.rows.clone()],
-            &mut self.sums,
+            &mut self.transcendental,
         );
         // SAFETY: theta holds R × len values read with strides (len, 1), spins len × N with
         // strides (1, len), and product R × N with strides (1, R).
@@ -348,35 +395,13 @@ impl DenseRows {
 }
 
 /// For each row r (column r of Θᵀ, `len` values): θ ← tanh(θ + h_r), adding tanh and
-/// log 2cosh to the row's sums, with eight running sums per row so the loop vectorises
-/// (in a fixed order).
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx2+fma",
-    "x86_64+avx2+fma",
-    "x86_64+sse4.2"
-))]
-fn transcendental_sums(theta: &mut [f64], len: usize, h: &[f64], sums: &mut RowSums) {
-    const FMA: bool = multiversion::target::target_cfg_f!(target_feature = "fma");
-    for (r, &hr) in h.iter().enumerate() {
-        let column = &mut theta[r * len..(r + 1) * len];
-        let (mut st, mut sl) = ([0.0f64; 8], [0.0f64; 8]);
-        let mut chunks = column.chunks_exact_mut(8);
-        for chunk in &mut chunks {
-            for (k, th) in chunk.iter_mut().enumerate() {
-                let (tv, lc) = tanh_and_log_2cosh::<FMA>(*th + hr);
-                st[k] += tv;
-                sl[k] += lc;
-                *th = tv;
-            }
+/// log 2cosh to the row's sums (eight running sums per row, in a fixed order).
+fn transcendental_sums(theta: &mut [f64], len: usize, h: &[f64], sums: &mut [TanhSums]) {
+    for ((column, &hr), row_sums) in theta.chunks_exact_mut(len).zip(h).zip(sums) {
+        for th in column.iter_mut() {
+            *th += hr;
         }
-        for th in chunks.into_remainder() {
-            let (tv, lc) = tanh_and_log_2cosh::<FMA>(*th + hr);
-            st[0] += tv;
-            sl[0] += lc;
-            *th = tv;
-        }
-        sums.tanh[r] += st.iter().sum::<f64>();
-        sums.log_cosh[r] += sl.iter().sum::<f64>();
+        row_sums.accumulate(column);
     }
 }
 
@@ -454,5 +479,65 @@ mod tests {
         }
         let (la, lb) = (a.log_partition.unwrap(), b.log_partition.unwrap());
         assert!((la - lb).abs() < 1e-12 * la.abs(), "{la} vs {lb}");
+    }
+
+    /// Both list kernels (fused with AVX-512, portable) give the sums of `std`'s tanh and
+    /// ln(2cosh), on blocks with pad rows (N = 37: blocks of 16, 16 and 5 rows), couplings
+    /// strong enough to reach |θ| ≈ 10, and more transitions than a renormalisation period.
+    #[test]
+    fn list_kernels_match_a_direct_sum() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+        let n = 37;
+        let model: KineticIsing<f64> =
+            KineticIsing::random(n, 1.5, 1.2, KineticOptions::default(), &mut rng);
+        let series = simulate(&model, 3000, None, &mut rng).unwrap();
+        let sources = series.samples(0, 2999);
+        let data = TransitionData::of_sources(&sources).unwrap();
+        let h: Vec<f64> = model.fields().iter().copied().collect();
+        let j: Vec<f64> = model.couplings().iter().copied().collect();
+        // The direct sums, θ_i(t) = h_i + Σ_j J_ij s_j(t).
+        let spin = |c: usize, t: usize| f64::from(sources.spin(c, t));
+        let (mut tanh, mut log_cosh, mut product) = (vec![0.0; n], vec![0.0; n], vec![0.0; n * n]);
+        for t in 0..2999 {
+            for i in 0..n {
+                let theta = h[i] + (0..n).map(|c| j[i + n * c] * spin(c, t)).sum::<f64>();
+                tanh[i] += theta.tanh();
+                log_cosh[i] += (2.0 * theta.cosh()).ln();
+                for c in 0..n {
+                    product[i + n * c] += theta.tanh() * spin(c, t);
+                }
+            }
+        }
+        let sign = data.list_sign();
+        for rows in row_blocks(n) {
+            let width = rows.len();
+            let kernels = [sparse_rows(&data, &h, &j, rows.clone()), {
+                let mut scaled = vec![0.0; n * width];
+                for col in 0..n {
+                    for (r, i) in rows.clone().enumerate() {
+                        scaled[col * width + r] = 2.0 * sign * j[i + n * col];
+                    }
+                }
+                let base: Vec<f64> = rows
+                    .clone()
+                    .map(|i| h[i] - sign * (0..n).map(|c| j[i + n * c]).sum::<f64>())
+                    .collect();
+                portable_rows(&data, &base, &scaled)
+            }];
+            for sums in kernels {
+                // A sum of 2,999 terms in some order is within 2,999·ε·Σ|terms| of the exact
+                // one (each term within a few ε itself); both sides are such sums.
+                let bound = |magnitudes: f64| 2.0 * 3000.0 * f64::EPSILON * magnitudes;
+                for (r, i) in rows.clone().enumerate() {
+                    assert!((sums.tanh[r] - tanh[i]).abs() <= bound(3000.0));
+                    for c in 0..n {
+                        let p = sign * (2.0 * sums.product[c * width + r] - sums.tanh[r]);
+                        assert!((p - product[i + n * c]).abs() <= bound(3000.0), "{i} {c}");
+                    }
+                    let (a, b) = (sums.log_cosh[r], log_cosh[i]);
+                    assert!((a - b).abs() <= bound(b), "{i}: {a} vs {b}");
+                }
+            }
+        }
     }
 }
