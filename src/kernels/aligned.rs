@@ -1,42 +1,61 @@
-//! f32 buffers that start on a 64-byte cache line, so that 16-wide vector loads and stores
-//! of rows padded to [`LINE`] values never straddle two lines (a split access costs about
-//! twice as much, and whether a `Vec<f32>` happens to be aligned depends on the allocator).
+//! f32 and f64 buffers that start on a 64-byte cache line, so that vector loads and stores
+//! of rows padded to whole lines never straddle two lines (a split access costs about twice
+//! as much, and whether a `Vec` happens to be aligned depends on the allocator: large ones
+//! from glibc start 16 bytes past a page boundary).
+
+use std::marker::PhantomData;
 
 /// f32 values per cache line (and per AVX-512 vector).
 pub const LINE: usize = 16;
 
-/// One cache line of f32 values.
+/// One cache line.
 #[derive(Clone, Copy, Debug)]
 #[repr(C, align(64))]
-struct Line([f32; LINE]);
+struct Line([u64; 8]);
 
-/// A zero-initialised f32 buffer aligned to 64 bytes.
+/// Floating-point types whose all-zero bit pattern is 0.0 and for which every bit pattern
+/// is a valid value, so a buffer of zeroed lines can be viewed as a slice of them.
+pub trait Plain: Copy + 'static {}
+impl Plain for f32 {}
+impl Plain for f64 {}
+
+/// A zero-initialised buffer of `T` aligned to 64 bytes.
 #[derive(Clone, Debug)]
-pub struct AlignedF32 {
+pub struct Aligned<T: Plain> {
     lines: Vec<Line>,
     len: usize,
+    values: PhantomData<T>,
 }
 
-impl AlignedF32 {
+/// An aligned f32 buffer.
+pub type AlignedF32 = Aligned<f32>;
+
+/// An aligned f64 buffer.
+pub type AlignedF64 = Aligned<f64>;
+
+impl<T: Plain> Aligned<T> {
     /// `len` zeros.
     pub fn zeros(len: usize) -> Self {
-        AlignedF32 {
-            lines: vec![Line([0.0; LINE]); len.div_ceil(LINE)],
+        let bytes = len * std::mem::size_of::<T>();
+        Aligned {
+            lines: vec![Line([0; 8]); bytes.div_ceil(64)],
             len,
+            values: PhantomData,
         }
     }
 
     /// The values.
-    pub fn as_slice(&self) -> &[f32] {
-        // SAFETY: `Line` is `repr(C)` around `[f32; LINE]`, so the lines are contiguous
-        // f32 values (no padding: 64 bytes each), and `len ≤ LINE · lines.len()`.
-        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<f32>(), self.len) }
+    pub fn as_slice(&self) -> &[T] {
+        // SAFETY: `Line` is `repr(C)` around 64 bytes (no padding), so the lines are
+        // contiguous bytes, 64-aligned (hence aligned for T); they hold at least
+        // `len · size_of::<T>()` bytes, and every bit pattern is a valid `T` (`Plain`).
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<T>(), self.len) }
     }
 
     /// The values, mutably.
-    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
         // SAFETY: as in `as_slice`, through the unique borrow of the lines.
-        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast::<f32>(), self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast::<T>(), self.len) }
     }
 }
 
@@ -63,5 +82,10 @@ mod tests {
             (padded(0), padded(1), padded(16), padded(17)),
             (0, 16, 16, 32)
         );
+        for len in [0, 1, 7, 8, 9, 1000] {
+            let b = AlignedF64::zeros(len);
+            assert_eq!(b.as_slice().as_ptr() as usize % 64, 0);
+            assert_eq!(b.as_slice(), vec![0.0; len].as_slice());
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::kernels::list_rows::list_rows_avx512;
 use crate::{
     kernels::{
         columns::{add_columns, add_to_columns},
+        aligned::AlignedF64,
         has_avx512,
         list_rows::{LANES, MAX_VECTORS},
         tanh_sums::TanhSums,
@@ -214,12 +215,13 @@ fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) 
         width
     };
     // The block's rows of 2σJ, column by column, and its base c.
-    let mut scaled = vec![0.0; n * stride];
-    for col in 0..n {
+    let mut scaled = AlignedF64::zeros(n * stride);
+    for (col, column) in scaled.as_mut_slice().chunks_exact_mut(stride).enumerate() {
         for (r, i) in rows.clone().enumerate() {
-            scaled[col * stride + r] = 2.0 * sign * j[i + n * col];
+            column[r] = 2.0 * sign * j[i + n * col];
         }
     }
+    let scaled = scaled.as_slice();
     let mut base = vec![0.0; stride];
     for (b, i) in base.iter_mut().zip(rows.clone()) {
         *b = h[i] - sign * (0..n).map(|c| j[i + n * c]).sum::<f64>();
@@ -227,15 +229,14 @@ fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) 
     if fused {
         #[cfg(target_arch = "x86_64")]
         {
-            let mut padded = vec![0.0; n * stride];
+            let mut padded = AlignedF64::zeros(n * stride);
             // SAFETY: AVX-512 was detected above; the pad rows of `base` and `scaled` are 0.
-            let sums =
-                unsafe { list_rows_avx512(data, stride / LANES, &base, &scaled, &mut padded) };
+            let sums = unsafe {
+                list_rows_avx512(data, stride / LANES, &base, scaled, padded.as_mut_slice())
+            };
             let mut product = vec![0.0; n * width];
-            for (to, from) in product
-                .chunks_exact_mut(width)
-                .zip(padded.chunks_exact(stride))
-            {
+            let padded = padded.as_slice().chunks_exact(stride);
+            for (to, from) in product.chunks_exact_mut(width).zip(padded) {
                 to.copy_from_slice(&from[..width]);
             }
             return RowSums {
@@ -245,7 +246,7 @@ fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) 
             };
         }
     }
-    portable_rows(data, &base, &scaled)
+    portable_rows(data, &base, scaled)
 }
 
 /// The list path's loop without AVX-512: θ(t) = base + Σ_{j listed} a_j, the transcendental
