@@ -28,9 +28,16 @@ impl TransitionData {
             )));
         }
         let count = sources.n_samples();
+        let ups: u64 = sources.up_counts().iter().sum();
         let up_lists = sources.density() <= 0.5;
+        let listed = if up_lists {
+            ups as usize
+        } else {
+            n * count - ups as usize
+        };
         let mut offsets = Vec::with_capacity(count + 1);
-        let mut cells = Vec::new();
+        // Exactly the lists' length: growing by doubling would leave up to half unused.
+        let mut cells = Vec::with_capacity(listed);
         offsets.push(0);
         for t in 0..count {
             for i in 0..n {

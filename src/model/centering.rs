@@ -1,5 +1,7 @@
 //! Data means (and input covariance) for the centred parametrisation of the Ising models.
 
+use std::sync::Arc;
+
 use nalgebra::DMatrix;
 
 use crate::{stats::Moments, Transitions};
@@ -23,8 +25,9 @@ pub struct Centering {
     pub after: Vec<f64>,
     /// Inverse of the connected covariance ⟨δ δᵀ⟩ of the conditioning spins (regularised),
     /// when known: then the coupling directions are scaled by it instead of by 1/(1 − m²),
-    /// which also undoes the correlations between inputs.
-    pub inverse_covariance: Option<DMatrix<f64>>,
+    /// which also undoes the correlations between inputs. Shared, so that the solvers'
+    /// copies of the centring do not copy its N × N values.
+    pub inverse_covariance: Option<Arc<DMatrix<f64>>>,
 }
 
 impl Centering {
@@ -46,7 +49,7 @@ impl Centering {
         let m = Moments::of(transitions.before());
         let n = m.means.len();
         let c = m.connected() + DMatrix::identity(n, n) * Self::MIN_VARIANCE;
-        let inverse = c.cholesky().map(|ch| ch.inverse());
+        let inverse = c.cholesky().map(|ch| Arc::new(ch.inverse()));
         Centering {
             before: m.means.iter().cloned().collect(),
             after: Moments::of(transitions.after())

@@ -220,7 +220,7 @@ impl<T: Real> Energy<T> for KineticIsing<T> {
         let n = self.n;
         let v: Vec<f64> = c.after.iter().map(|&x| Centering::variance(x)).collect();
         let centred = DMatrix::from_fn(n, n, |i, j| g[n + i + n * j]);
-        let scaled = match &c.inverse_covariance {
+        let scaled = match c.inverse_covariance.as_deref() {
             Some(inv) if !self.options.self_couplings => {
                 // Row i regresses s_i(t+1) on the other cells only, so its curvature is the
                 // covariance with cell i removed, whose inverse is P − P_·i P_i· / P_ii

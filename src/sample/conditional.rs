@@ -1,7 +1,10 @@
 //! The kinetic model's side of the gradient, computed exactly on the data: ⟨tanh θ(t)⟩,
 //! ⟨tanh θ(t) s(t)ᵀ⟩ and the log-partition ⟨Σ_i log 2cosh θ_i(t)⟩ over the transitions.
 
-use std::{ops::Range, sync::Arc};
+use std::{
+    ops::Range,
+    sync::{Arc, Mutex},
+};
 
 use nalgebra::DVector;
 use rayon::prelude::*;
@@ -11,8 +14,8 @@ use super::{ModelAverages, Sampler};
 use crate::kernels::list_rows::list_rows_avx512;
 use crate::{
     kernels::{
-        columns::{add_columns, add_to_columns},
         aligned::AlignedF64,
+        columns::{add_columns, add_to_columns},
         has_avx512,
         list_rows::{LANES, MAX_VECTORS},
         tanh_sums::TanhSums,
@@ -152,25 +155,21 @@ impl ConditionalExpectation {
                 .map(|r| r..(r + DENSE_ROWS).min(n))
                 .collect(),
         };
-        let sums: Vec<RowSums> = match &*self.sources {
-            Sources::Sparse(d) => blocks
-                .par_iter()
-                .map(|rows| sparse_rows(d, &h, &j, rows.clone()))
-                .collect(),
-            Sources::Dense(r) => dense_sums(r, &h, &j, &blocks),
-        };
         let sign = match &*self.sources {
             Sources::Sparse(d) => d.list_sign(),
             Sources::Dense(_) => 1.0,
         };
         let kf = k as f64;
-        let mut stats = DVector::zeros(n + n * n);
-        let mut log_cosh = 0.0;
-        for (rows, s) in blocks.iter().zip(&sums) {
+        // Each block's sums go into ⟨φ⟩ as soon as the block is done, so that no more than
+        // one block per thread holds its N × width sums besides the result.
+        let stats = Mutex::new(DVector::zeros(n + n * n));
+        let store = |rows: &Range<usize>, s: RowSums| {
+            let mut stats = stats
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let width = rows.len();
             for (r, i) in rows.clone().enumerate() {
                 stats[i] = s.tanh[r] / kf;
-                log_cosh += s.log_cosh[r];
                 for col in 0..n {
                     let p = s.product[col * width + r];
                     // Sparse: Σ_t tanh_i s_j = sign · (2 Σ_{t: j listed} tanh_i − Σ_t tanh_i).
@@ -181,7 +180,24 @@ impl ConditionalExpectation {
                     stats[n + i + n * col] = v / kf;
                 }
             }
-        }
+            s.log_cosh
+        };
+        let log_cosh_blocks: Vec<Vec<f64>> = match &*self.sources {
+            Sources::Sparse(d) => blocks
+                .par_iter()
+                .map(|rows| store(rows, sparse_rows(d, &h, &j, rows.clone())))
+                .collect(),
+            Sources::Dense(r) => blocks
+                .iter()
+                .zip(dense_sums(r, &h, &j, &blocks))
+                .map(|(rows, s)| store(rows, s))
+                .collect(),
+        };
+        // Summed in the blocks' order, whatever order they finished in.
+        let log_cosh: f64 = log_cosh_blocks.iter().flatten().sum();
+        let stats = stats
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(ModelAverages {
             stats,
             log_partition: Some(log_cosh / kf),
