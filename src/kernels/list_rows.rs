@@ -16,10 +16,14 @@
 use std::arch::x86_64::*;
 
 #[cfg(target_arch = "x86_64")]
-use super::tanh_sums::{renormalise_avx512, tanh_parts_avx512, TanhConstants, RENORMALISE_AT};
-use super::{aligned::AlignedF64, TransitionData};
+use super::{
+    aligned::AlignedF64,
+    tanh_sums::{renormalise_avx512, tanh_parts_avx512, TanhConstants, RENORMALISE_AT},
+    TransitionData,
+};
 
 /// Transitions per block of deferred column sums: one bit each in a `u64` mask per cell.
+#[cfg(target_arch = "x86_64")]
 const BINS: usize = 64;
 
 /// Above this size of a block's columns the column sums p_j are deferred to the end of each
@@ -27,6 +31,11 @@ const BINS: usize = 64;
 /// N = 160 (51 KB of columns) deferring was 25 % slower, at N = 400 (200 KB) the same or
 /// slower, at N = 1,000 (512 KB) 15–25 % faster and at N = 2,000 (1 MB) 15 % faster.
 const DEFER_ABOVE_BYTES: usize = 256 << 10;
+
+/// Whether a block with these columns should defer its column sums.
+pub(crate) fn defers(columns: &[f64]) -> bool {
+    std::mem::size_of_val(columns) > DEFER_ABOVE_BYTES
+}
 
 /// Rows per vector.
 pub(crate) const LANES: usize = 8;
@@ -47,7 +56,8 @@ pub(crate) struct ListRowSums {
 /// [`MAX_VECTORS`]); rows past the block's real ones must have zero `base` and `columns`.
 ///
 /// `base` holds c (8·V values), `columns` the N columns a_j one after another (stride 8·V),
-/// and `product` receives p_j at the same places (added to what it holds).
+/// and `product` receives p_j at the same places (added to what it holds). With `defer`,
+/// step 3 is deferred to blocks of transitions ([`defers`] says when that pays).
 ///
 /// # Safety
 /// The processor must support AVX-512F, AVX-512VL, AVX2 and FMA ([`super::has_avx512`]).
@@ -58,8 +68,8 @@ pub(crate) unsafe fn list_rows_avx512(
     base: &[f64],
     columns: &[f64],
     product: &mut [f64],
+    defer: bool,
 ) -> ListRowSums {
-    let defer = std::mem::size_of_val(columns) > DEFER_ABOVE_BYTES;
     macro_rules! run {
         ($v:literal) => {
             if defer {

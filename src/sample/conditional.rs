@@ -17,7 +17,7 @@ use crate::{
         aligned::AlignedF64,
         columns::{add_columns, add_to_columns},
         has_avx512,
-        list_rows::{LANES, MAX_VECTORS},
+        list_rows::{defers, LANES, MAX_VECTORS},
         tanh_sums::TanhSums,
         TransitionData,
     },
@@ -220,49 +220,78 @@ fn row_blocks(n: usize) -> Vec<Range<usize>> {
 /// c_i = h_i − σ Σ_j J_ij (σ the lists' sign). With AVX-512, one fused loop with θ in
 /// registers ([`list_rows_avx512`]); elsewhere three vectorised loops over memory.
 fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) -> RowSums {
-    let n = data.n_spins();
     let width = rows.len();
+    if width <= LANES * MAX_VECTORS && has_avx512() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // The fused kernel reads whole vectors: rows padded to a multiple of 8.
+            let (base, scaled) = block_columns(data, h, j, rows, width.div_ceil(LANES) * LANES);
+            let defer = defers(scaled.as_slice());
+            // SAFETY: AVX-512 was detected above; the pad rows are 0.
+            return unsafe { fused_rows(data, &base, scaled.as_slice(), width, defer) };
+        }
+    }
+    let (base, scaled) = block_columns(data, h, j, rows, width);
+    portable_rows(data, &base, scaled.as_slice())
+}
+
+/// The block's base c and its rows of 2σJ, column by column with the given stride (rows past
+/// the block's, up to the stride, are 0).
+fn block_columns(
+    data: &TransitionData,
+    h: &[f64],
+    j: &[f64],
+    rows: Range<usize>,
+    stride: usize,
+) -> (Vec<f64>, AlignedF64) {
+    let n = data.n_spins();
     let sign = data.list_sign();
-    let fused = width <= LANES * MAX_VECTORS && has_avx512();
-    // The fused kernel reads whole vectors: rows padded to a multiple of 8 with zeros.
-    let stride = if fused {
-        width.div_ceil(LANES) * LANES
-    } else {
-        width
-    };
-    // The block's rows of 2σJ, column by column, and its base c.
     let mut scaled = AlignedF64::zeros(n * stride);
     for (col, column) in scaled.as_mut_slice().chunks_exact_mut(stride).enumerate() {
         for (r, i) in rows.clone().enumerate() {
             column[r] = 2.0 * sign * j[i + n * col];
         }
     }
-    let scaled = scaled.as_slice();
     let mut base = vec![0.0; stride];
-    for (b, i) in base.iter_mut().zip(rows.clone()) {
+    for (b, i) in base.iter_mut().zip(rows) {
         *b = h[i] - sign * (0..n).map(|c| j[i + n * c]).sum::<f64>();
     }
-    if fused {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let mut padded = AlignedF64::zeros(n * stride);
-            // SAFETY: AVX-512 was detected above; the pad rows of `base` and `scaled` are 0.
-            let sums = unsafe {
-                list_rows_avx512(data, stride / LANES, &base, scaled, padded.as_mut_slice())
-            };
-            let mut product = vec![0.0; n * width];
-            let padded = padded.as_slice().chunks_exact(stride);
-            for (to, from) in product.chunks_exact_mut(width).zip(padded) {
-                to.copy_from_slice(&from[..width]);
-            }
-            return RowSums {
-                tanh: sums.tanh[..width].to_vec(),
-                product,
-                log_cosh: sums.log_2cosh[..width].to_vec(),
-            };
-        }
+    (base, scaled)
+}
+
+/// The fused AVX-512 list loop on a padded block ([`block_columns`] with a stride that is
+/// a multiple of 8), its sums cut back to the block's `width` rows.
+///
+/// # Safety
+/// The processor must support AVX-512 ([`has_avx512`]).
+#[cfg(target_arch = "x86_64")]
+unsafe fn fused_rows(
+    data: &TransitionData,
+    base: &[f64],
+    scaled: &[f64],
+    width: usize,
+    defer: bool,
+) -> RowSums {
+    let (n, stride) = (data.n_spins(), base.len());
+    let mut padded = AlignedF64::zeros(n * stride);
+    let sums = list_rows_avx512(
+        data,
+        stride / LANES,
+        base,
+        scaled,
+        padded.as_mut_slice(),
+        defer,
+    );
+    let mut product = vec![0.0; n * width];
+    let padded = padded.as_slice().chunks_exact(stride);
+    for (to, from) in product.chunks_exact_mut(width).zip(padded) {
+        to.copy_from_slice(&from[..width]);
     }
-    portable_rows(data, &base, scaled)
+    RowSums {
+        tanh: sums.tanh[..width].to_vec(),
+        product,
+        log_cosh: sums.log_2cosh[..width].to_vec(),
+    }
 }
 
 /// The list path's loop without AVX-512: θ(t) = base + Σ_{j listed} a_j, the transcendental
@@ -498,8 +527,8 @@ mod tests {
         assert!((la - lb).abs() < 1e-12 * la.abs(), "{la} vs {lb}");
     }
 
-    /// Both list kernels (fused with AVX-512, portable) give the sums of `std`'s tanh and
-    /// ln(2cosh), on blocks with pad rows (N = 37: blocks of 16, 16 and 5 rows), couplings
+    /// The list kernels (portable; fused with AVX-512, column sums at once or deferred)
+    /// give the sums of `std`'s tanh and ln(2cosh), on blocks with pad rows (N = 37: blocks of 16, 16 and 5 rows), couplings
     /// strong enough to reach |θ| ≈ 10, and more transitions than a renormalisation period.
     #[test]
     fn list_kernels_match_a_direct_sum() {
@@ -528,19 +557,21 @@ mod tests {
         let sign = data.list_sign();
         for rows in row_blocks(n) {
             let width = rows.len();
-            let kernels = [sparse_rows(&data, &h, &j, rows.clone()), {
-                let mut scaled = vec![0.0; n * width];
-                for col in 0..n {
-                    for (r, i) in rows.clone().enumerate() {
-                        scaled[col * width + r] = 2.0 * sign * j[i + n * col];
-                    }
+            let (base, scaled) = block_columns(&data, &h, &j, rows.clone(), width);
+            let mut kernels = vec![
+                sparse_rows(&data, &h, &j, rows.clone()),
+                portable_rows(&data, &base, scaled.as_slice()),
+            ];
+            #[cfg(target_arch = "x86_64")]
+            if has_avx512() {
+                let stride = width.div_ceil(LANES) * LANES;
+                let (base, scaled) = block_columns(&data, &h, &j, rows.clone(), stride);
+                for defer in [false, true] {
+                    // SAFETY: AVX-512 was detected; the block is padded to whole vectors.
+                    kernels
+                        .push(unsafe { fused_rows(&data, &base, scaled.as_slice(), width, defer) });
                 }
-                let base: Vec<f64> = rows
-                    .clone()
-                    .map(|i| h[i] - sign * (0..n).map(|c| j[i + n * c]).sum::<f64>())
-                    .collect();
-                portable_rows(&data, &base, &scaled)
-            }];
+            }
             for sums in kernels {
                 // A sum of 2,999 terms in some order is within 2,999·ε·Σ|terms| of the exact
                 // one (each term within a few ε itself); both sides are such sums.
