@@ -1,5 +1,6 @@
-//! Shared numerical kernels: vectorisable tanh and log 2cosh, sparse lists of active cells,
-//! blocked column sums, and popcounts of bit rows. The kinetic model side
+//! Shared numerical kernels: vectorisable tanh and log 2cosh (`fastmath`, and the kinetic
+//! pass's running sums in `tanh_sums`), sparse lists of active cells, blocked column sums and
+//! the fused AVX-512 list loop (`list_rows`), aligned buffers, and popcounts of bit rows. The kinetic model side
 //! ([`crate::sample::ConditionalExpectation`]), the row-wise Newton solver
 //! ([`crate::solve::RowNewton`]) and the moments of [`crate::stats`] are built on them.
 

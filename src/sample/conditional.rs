@@ -29,7 +29,7 @@ use crate::{
 /// Below this fraction of listed cells per transition (the smaller of the up and down
 /// sets), θ(t) is built from sparse lists of active cells (N per listed cell); above it,
 /// from dense matrix products of the ±1 states, which run at the machine's full floating-
-/// point rate. Measured in `benches/kinetic.rs` (`kinetic_paths`): at N = 160 the list path
+/// point rate. Measured before the fused list kernel (a bench since removed): at N = 160 the list path
 /// costs about as much as the product path at 12 % listed cells.
 pub const DENSE_ABOVE: f64 = 0.12;
 
@@ -497,15 +497,19 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
+    /// A random 37-cell model (fields of scale `field`, couplings of scale `coupling`) and
+    /// the sources of 2,999 transitions it generates.
+    fn model_and_sources(seed: u64, field: f64, coupling: f64) -> (KineticIsing<f64>, Raster) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let model = KineticIsing::random(37, field, coupling, KineticOptions::default(), &mut rng);
+        let series = simulate(&model, 3000, None, &mut rng).unwrap();
+        (model, series.samples(0, 2999))
+    }
+
     /// The list path and the product path compute the same sums.
     #[test]
     fn sparse_and_dense_paths_agree() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
-        let n = 37;
-        let model: KineticIsing<f64> =
-            KineticIsing::random(n, 0.8, 0.3, KineticOptions::default(), &mut rng);
-        let series = simulate(&model, 3000, None, &mut rng).unwrap();
-        let sources = series.samples(0, 2999);
+        let (model, sources) = model_and_sources(9, 0.8, 0.3);
         let sparse = ConditionalExpectation {
             sources: Arc::new(Sources::Sparse(
                 TransitionData::of_sources(&sources).unwrap(),
@@ -528,16 +532,13 @@ mod tests {
     }
 
     /// The list kernels (portable; fused with AVX-512, column sums at once or deferred)
-    /// give the sums of `std`'s tanh and ln(2cosh), on blocks with pad rows (N = 37: blocks of 16, 16 and 5 rows), couplings
-    /// strong enough to reach |θ| ≈ 10, and more transitions than a renormalisation period.
+    /// give the sums of `std`'s tanh and ln(2cosh), on blocks with pad rows (N = 37: blocks
+    /// of 16, 16 and 5 rows), couplings strong enough to reach |θ| ≈ 10, and more
+    /// transitions than a renormalisation period.
     #[test]
     fn list_kernels_match_a_direct_sum() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+        let (model, sources) = model_and_sources(12, 1.5, 1.2);
         let n = 37;
-        let model: KineticIsing<f64> =
-            KineticIsing::random(n, 1.5, 1.2, KineticOptions::default(), &mut rng);
-        let series = simulate(&model, 3000, None, &mut rng).unwrap();
-        let sources = series.samples(0, 2999);
         let data = TransitionData::of_sources(&sources).unwrap();
         let h: Vec<f64> = model.fields().iter().copied().collect();
         let j: Vec<f64> = model.couplings().iter().copied().collect();
