@@ -147,7 +147,8 @@ impl ConditionalExpectation {
             ));
         }
         let h: Vec<f64> = model.fields().iter().map(|v| v.as_f64()).collect();
-        let j: Vec<f64> = model.couplings().iter().map(|v| v.as_f64()).collect();
+        // J read in place (column-major, J_ij at i + N j): no N × N copy per pass.
+        let j = &model.params().as_slice()[n..];
         let blocks = match &*self.sources {
             Sources::Sparse(_) => row_blocks(n),
             Sources::Dense(_) => (0..n)
@@ -185,11 +186,11 @@ impl ConditionalExpectation {
         let log_cosh_blocks: Vec<Vec<f64>> = match &*self.sources {
             Sources::Sparse(d) => blocks
                 .par_iter()
-                .map(|rows| store(rows, sparse_rows(d, &h, &j, rows.clone())))
+                .map(|rows| store(rows, sparse_rows(d, &h, j, rows.clone())))
                 .collect(),
             Sources::Dense(r) => blocks
                 .iter()
-                .zip(dense_sums(r, &h, &j, &blocks))
+                .zip(dense_sums(r, &h, j, &blocks))
                 .map(|(rows, s)| store(rows, s))
                 .collect(),
         };
@@ -219,7 +220,7 @@ fn row_blocks(n: usize) -> Vec<Range<usize>> {
 /// The list path for rows `rows`: θ_i(t) = c_i + Σ_{j listed at t} 2σ J_ij with
 /// c_i = h_i − σ Σ_j J_ij (σ the lists' sign). With AVX-512, one fused loop with θ in
 /// registers ([`list_rows_avx512`]); elsewhere three vectorised loops over memory.
-fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) -> RowSums {
+fn sparse_rows<T: Real>(data: &TransitionData, h: &[f64], j: &[T], rows: Range<usize>) -> RowSums {
     let width = rows.len();
     if width <= LANES * MAX_VECTORS && has_avx512() {
         #[cfg(target_arch = "x86_64")]
@@ -237,10 +238,10 @@ fn sparse_rows(data: &TransitionData, h: &[f64], j: &[f64], rows: Range<usize>) 
 
 /// The block's base c and its rows of 2σJ, column by column with the given stride (rows past
 /// the block's, up to the stride, are 0).
-fn block_columns(
+fn block_columns<T: Real>(
     data: &TransitionData,
     h: &[f64],
-    j: &[f64],
+    j: &[T],
     rows: Range<usize>,
     stride: usize,
 ) -> (Vec<f64>, AlignedF64) {
@@ -249,12 +250,12 @@ fn block_columns(
     let mut scaled = AlignedF64::zeros(n * stride);
     for (col, column) in scaled.as_mut_slice().chunks_exact_mut(stride).enumerate() {
         for (r, i) in rows.clone().enumerate() {
-            column[r] = 2.0 * sign * j[i + n * col];
+            column[r] = 2.0 * sign * j[i + n * col].as_f64();
         }
     }
     let mut base = vec![0.0; stride];
     for (b, i) in base.iter_mut().zip(rows) {
-        *b = h[i] - sign * (0..n).map(|c| j[i + n * c]).sum::<f64>();
+        *b = h[i] - sign * (0..n).map(|c| j[i + n * c].as_f64()).sum::<f64>();
     }
     (base, scaled)
 }
@@ -324,7 +325,12 @@ fn portable_rows(data: &TransitionData, base: &[f64], scaled: &[f64]) -> RowSums
 /// Θᵀ = S J_Rᵀ (B × R), the sums of tanh and log 2cosh of θ + h, and
 /// Σ_t tanh θ(t) s(t)ᵀ += tanh(Θ) S (R × N). Both products are matrixmultiply's f64
 /// kernels, transposes by strides only; each row's sums run over the blocks in order.
-fn dense_sums(sources: &Raster, h: &[f64], j: &[f64], blocks: &[Range<usize>]) -> Vec<RowSums> {
+fn dense_sums<T: Real>(
+    sources: &Raster,
+    h: &[f64],
+    j: &[T],
+    blocks: &[Range<usize>],
+) -> Vec<RowSums> {
     let n = sources.n_spins();
     let total = sources.n_samples();
     let mut work: Vec<DenseRows> = blocks
@@ -364,12 +370,12 @@ struct DenseRows {
 }
 
 impl DenseRows {
-    fn new(rows: Range<usize>, j: &[f64], n: usize) -> Self {
+    fn new<T: Real>(rows: Range<usize>, j: &[T], n: usize) -> Self {
         let width = rows.len();
         let mut j_rows_t = vec![0.0; n * width];
         for (r, i) in rows.clone().enumerate() {
             for col in 0..n {
-                j_rows_t[col + n * r] = j[i + n * col];
+                j_rows_t[col + n * r] = j[i + n * col].as_f64();
             }
         }
         DenseRows {

@@ -91,6 +91,46 @@ pub struct Pair {
     s: DVector<f32>,
     y: DVector<f32>,
     rho: f64,
+    /// γ = sᵀy / yᵀH₀y, the scale of the initial inverse curvature when this pair is the
+    /// newest: taken once when the pair is stored (one product with H₀, which for a
+    /// centred kinetic model costs N³), NaN in checkpoints written before it was kept.
+    #[serde(default = "unknown_scale")]
+    gamma: f64,
+}
+
+fn unknown_scale() -> f64 {
+    f64::NAN
+}
+
+impl Pair {
+    /// The pair of a step s and gradient change y, with ρ = 1/(s·y) and γ.
+    fn new<T: Real, M: Energy<T>>(
+        frame: &Frame<'_, M>,
+        s: DVector<f32>,
+        y: DVector<f32>,
+        sy: f64,
+    ) -> Self {
+        let mut pair = Pair {
+            s,
+            y,
+            rho: 1.0 / sy,
+            gamma: f64::NAN,
+        };
+        pair.gamma = pair.scale(frame);
+        pair
+    }
+
+    /// γ = sᵀy / yᵀH₀y (1 when yᵀH₀y is not positive).
+    fn scale<T: Real, M: Energy<T>>(&self, frame: &Frame<'_, M>) -> f64 {
+        let y = widened(&self.y);
+        let dy = frame.initial::<T>(&y, 1.0);
+        let denominator = y.dot(&dy);
+        if denominator > 0.0 {
+            (1.0 / self.rho) / denominator
+        } else {
+            1.0
+        }
+    }
 }
 
 /// Σ_k a_k b_k in f64.
@@ -211,16 +251,8 @@ impl Lbfgs {
             axpy(-a[k], &p.y, &mut q);
         }
         let gamma = match pairs.back() {
-            Some(p) => {
-                let y = widened(&p.y);
-                let dy = frame.initial::<T>(&y, 1.0);
-                let denominator = y.dot(&dy);
-                if denominator > 0.0 {
-                    (1.0 / p.rho) / denominator
-                } else {
-                    1.0
-                }
-            }
+            Some(p) if p.gamma.is_finite() => p.gamma,
+            Some(p) => p.scale(frame),
             None => 1.0,
         };
         let mut r = frame.initial::<T>(&q, gamma);
@@ -288,9 +320,10 @@ impl<P: Objective> Solver<P> for Lbfgs {
                 problem.evaluate()?
             }
         };
-        let start = problem.model().params().clone();
-        let theta0 = params_f64(&start);
+        // The start in f64 (exact for f32 models too) and the model that frames the steps:
+        // no third copy of the parameters, which at 1,000 cells would take 8 MB more.
         let model = problem.model().clone();
+        let theta0 = params_f64(model.params());
         let frame = self.frame(problem, &model);
         for attempt in 0..2 {
             if attempt == 1 {
@@ -306,7 +339,7 @@ impl<P: Objective> Solver<P> for Lbfgs {
                     state.cached = Some(next);
                     return Ok(Step::Moved);
                 }
-                None => problem.set_params(&start),
+                None => problem.set_params(model.params()),
             }
         }
         state.cached = Some(point);
@@ -379,9 +412,13 @@ impl Lbfgs {
         };
         let p = frame.raw_step::<P::Scalar>(&d);
         let accepted = match &frame.l1 {
-            None => self.wolfe_search(
-                problem, state, frame, theta0, &p, &d, value0, slope0, initial,
-            )?,
+            None => {
+                // Only OWL-QN's search reads w₀ again: not held through the evaluations.
+                drop(w0);
+                self.wolfe_search(
+                    problem, state, frame, theta0, &p, &d, value0, slope0, initial,
+                )?
+            }
             Some(l1) => {
                 self.orthant_search(problem, state, l1, theta0, &w0, &p, value0, initial)?
             }
@@ -407,11 +444,7 @@ impl Lbfgs {
             if state.pairs.len() >= self.memory_for(s.len()) {
                 state.pairs.pop_front();
             }
-            state.pairs.push_back(Pair {
-                s,
-                y,
-                rho: 1.0 / sy,
-            });
+            state.pairs.push_back(Pair::new(frame, s, y, sy));
         }
         Ok(Some(evaluation))
     }
@@ -423,6 +456,8 @@ impl Lbfgs {
         theta: DVector<f64>,
     ) -> Result<Option<Evaluation>> {
         problem.set_params(&theta.map(P::Scalar::cast));
+        // Not held through the evaluation: one parameter-sized vector less at the peak.
+        drop(theta);
         if problem
             .model()
             .params()
