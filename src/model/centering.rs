@@ -52,11 +52,12 @@ impl Centering {
         let inverse = c.cholesky().map(|ch| Arc::new(ch.inverse()));
         Centering {
             before: m.means.iter().cloned().collect(),
-            after: Moments::of(transitions.after())
-                .means
-                .iter()
-                .cloned()
-                .collect(),
+            // Only the targets' means: their up counts, not a matrix of pair moments.
+            after: {
+                let k = transitions.len().max(1) as f64;
+                let ups = transitions.after().up_counts();
+                ups.iter().map(|&u| (2.0 * u as f64 - k) / k).collect()
+            },
             inverse_covariance: inverse,
         }
     }
