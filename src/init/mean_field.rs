@@ -88,10 +88,22 @@ pub fn kinetic(
     kind: MeanField,
     options: KineticOptions,
 ) -> Result<KineticIsing<f64>> {
-    let n = data.n_spins();
     let lagged = LaggedMoments::of_transitions(data);
     let inv = regularised_inverse(Moments::of(data.before()).connected());
-    let b = lagged.connected() * inv;
+    kinetic_from(&lagged, &inv, kind, options)
+}
+
+/// [`kinetic`] from moments already at hand: the lagged moments of the transitions and the
+/// inverse of the sources' connected covariance C + εI (a fit computes both anyway, for its
+/// data statistics and its centring).
+pub fn kinetic_from(
+    lagged: &LaggedMoments,
+    inverse_covariance: &DMatrix<f64>,
+    kind: MeanField,
+    options: KineticOptions,
+) -> Result<KineticIsing<f64>> {
+    let n = lagged.means_after.len();
+    let b = lagged.connected() * inverse_covariance;
     let after: Vec<f64> = lagged.means_after.iter().map(|&v| clamp(v)).collect();
     let before: Vec<f64> = lagged.means_before.iter().map(|&v| clamp(v)).collect();
     let mut j = DMatrix::zeros(n, n);
