@@ -101,6 +101,34 @@ fn retina_fits_with_splits_figures_and_comparisons() {
     assert_eq!(k.metrics["split"], "halves");
     check_svg(&d.join("kfig/learning_curve.svg"));
 
+    // An L-BFGS fit reports its final objective as the training score: it must be the
+    // log-likelihood of the saved model, computed afresh.
+    ok(
+        d,
+        &[
+            "fit",
+            "kinetic",
+            "r.txt",
+            "--out",
+            "kl.json",
+            "--solver",
+            "lbfgs",
+            "--repeat-bins",
+            "500",
+            "--quiet",
+        ],
+    );
+    let kl = ModelFile::read(&d.join("kl.json")).unwrap();
+    let reported = kl.metrics["train_score"]["value"].as_f64().unwrap();
+    let transitions = spinfer::Transitions::within_repeats(&data, Some(500)).unwrap();
+    let fresh =
+        spinfer::validate::kinetic_log_likelihood(&kl.to_kinetic::<f64>().unwrap(), &transitions)
+            .unwrap();
+    assert!(
+        (reported - fresh).abs() <= 1e-12 * fresh.abs(),
+        "reported {reported}, recomputed {fresh}"
+    );
+
     // Equilibrium fit with the interleaved split: exact likelihood at N = 20.
     let out = ok(
         d,

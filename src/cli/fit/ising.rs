@@ -99,7 +99,8 @@ fn fit<T: Real>(
         resume,
         |observer, control| fit_ising_with::<T>(train, settings, None, observer, control),
         ModelFile::from_ising,
-        |model| {
+        |fit| {
+            let model = &fit.model;
             let train_score = ising_score(model, train)?;
             let held = held_out.map(|d| ising_score(model, d)).transpose()?;
             Ok((train_score, held, Params::from(model)))

@@ -2,9 +2,10 @@
 
 use spinfer::{
     data::{read_raster, DataFingerprint, ModelFile, ModelKind},
-    fit::{fit_kinetic_with, KineticChoices, KineticFitSettings},
+    fit::{fit_kinetic_with, Fit, KineticChoices, KineticFitSettings},
     report::figures::Params,
-    validate::{kinetic_score, Split},
+    solve::SolverKind,
+    validate::{kinetic_score, Measure, Score, Split},
     Error, KineticOptions, Real, Result, Transitions,
 };
 
@@ -95,10 +96,29 @@ fn fit<T: Real>(
         resume,
         |observer, control| fit_kinetic_with::<T>(train, settings, None, observer, control),
         ModelFile::from_kinetic,
-        |model| {
-            let train_score = kinetic_score(model, train)?;
+        |fit| {
+            let model = &fit.model;
+            let train_score = match final_log_likelihood(fit, settings) {
+                Some(value) => Score {
+                    value,
+                    measure: Measure::PerTransition,
+                    std_error: None,
+                },
+                None => kinetic_score(model, train)?,
+            };
             let held = held_out.map(|d| kinetic_score(model, d)).transpose()?;
             Ok((train_score, held, Params::from(model)))
         },
     )
+}
+
+/// The training log-likelihood per transition when the fit has already computed it: L-BFGS
+/// records the exact objective at its final iterate, and without a penalty or the
+/// regularised statistics of constant cells that objective is the log-likelihood itself.
+/// Saves a pass over the data at the end (two seconds at 1,000 cells).
+fn final_log_likelihood<M>(fit: &Fit<M>, settings: &KineticFitSettings) -> Option<f64> {
+    let plain = fit.solver == SolverKind::Lbfgs
+        && !settings.penalty.is_active()
+        && fit.constant_cells.is_empty();
+    fit.summary.value.filter(|v| plain && v.is_finite())
 }

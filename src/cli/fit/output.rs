@@ -50,7 +50,7 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
     resume: Option<serde_json::Value>,
     fit: impl FnOnce(&mut Progress, &mut FitControl<'_, M>) -> Result<Fit<M>>,
     to_file: impl Fn(&M) -> ModelFile,
-    score: impl Fn(&M) -> Result<Scored>,
+    score: impl Fn(&Fit<M>) -> Result<Scored>,
 ) -> Result<()> {
     let common = job.common;
     if common.checkpoint.is_some() && common.checkpoint_every == 0 {
@@ -114,7 +114,7 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
     if let Some(w) = fit.chains.and_then(|c| c.warning()) {
         eprintln!("spinfer: warning: {w}");
     }
-    let (train_score, held_out, params) = score(&fit.model)?;
+    let (train_score, held_out, params) = score(&fit)?;
     let mut metrics = fit.metrics(T::NAME);
     metrics["train_score"] = json!(train_score);
     metrics["split"] = json!(common
