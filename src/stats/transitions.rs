@@ -49,9 +49,11 @@ impl LaggedMoments {
                 let sources: Vec<&[u64]> = (j0..(j0 + BLOCK_ROWS).min(n))
                     .map(|j| before.row(j))
                     .collect();
-                (0..n)
-                    .flat_map(|i| xor_popcount_block(after.row(i), &sources))
-                    .collect()
+                let mut counts = Vec::with_capacity(n * sources.len());
+                for i in 0..n {
+                    xor_popcount_block(after.row(i), &sources, &mut counts);
+                }
+                counts
             })
             .collect();
         let mut lagged = DMatrix::zeros(n, n);
