@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::{auto, drive, regularised, start, Fit, FitControl, KineticFitSettings, Summary};
 use crate::{
+    init::Init,
     learn::{Learner, Observer},
     model::{Centering, Energy},
     objective::{Likelihood, ObjectiveKind},
@@ -81,17 +82,22 @@ pub fn fit_kinetic_with<T: Real>(
     let stats = TransitionStatistics::new(n);
     let lagged = LaggedMoments::of_transitions(data);
     let data_stats = regularised(stats.from_lagged(&lagged), data.len(), !constant.is_empty());
+    let init = start::resolve_kinetic(settings.init);
+    let inverts =
+        start.is_none() && control.resume.is_none() && matches!(init, Init::MeanField | Init::Tap);
     // The centring's inverse input covariance also serves the mean-field and TAP starts.
-    let centering = Centering::transitions(data);
+    let centering = (settings.centred || inverts).then(|| Centering::transitions(data));
+    let inverse = centering
+        .as_ref()
+        .and_then(|c| c.inverse_covariance.clone());
     let started = Instant::now();
     let model = match start {
         Some(m) => m,
         None => {
-            let init = start::resolve_kinetic(settings.init);
-            let from_init = match (&control.resume, &centering.inverse_covariance) {
+            let from_init = match (&control.resume, inverse) {
                 (Some(_), _) => None,
                 (None, Some(inverse)) => {
-                    start::kinetic_start_from::<T>(&lagged, inverse, init, settings.options)?
+                    start::kinetic_start_from::<T>(&lagged, &inverse, init, settings.options)?
                 }
                 (None, None) => start::kinetic_start::<T>(data, init, settings.options)?,
             };
@@ -117,7 +123,7 @@ pub fn fit_kinetic_with<T: Real>(
         data_stats,
     )?
     .with_penalty(settings.penalty)?;
-    if settings.centred {
+    if let Some(centering) = centering.filter(|_| settings.centred) {
         objective = objective.with_centering(centering)?;
     }
     let job = (control, constant, start_seconds);

@@ -120,13 +120,15 @@ impl Pair {
         pair
     }
 
-    /// γ = sᵀy / yᵀH₀y (1 when yᵀH₀y is not positive).
+    /// γ = sᵀy / yᵀH₀y (1 when yᵀH₀y is not positive or γ not finite, which a checkpoint
+    /// could not hold either).
     fn scale<T: Real, M: Energy<T>>(&self, frame: &Frame<'_, M>) -> f64 {
         let y = widened(&self.y);
         let dy = frame.initial::<T>(&y, 1.0);
         let denominator = y.dot(&dy);
-        if denominator > 0.0 {
-            (1.0 / self.rho) / denominator
+        let gamma = (1.0 / self.rho) / denominator;
+        if denominator > 0.0 && gamma.is_finite() {
+            gamma
         } else {
             1.0
         }
