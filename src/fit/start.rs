@@ -57,11 +57,10 @@ pub fn kinetic_start<T: Real>(
     init: Init,
     options: KineticOptions,
 ) -> Result<Option<KineticIsing<T>>> {
-    let kind = match mean_field_kind(init)? {
-        Some(kind) => kind,
-        None => return Ok(None),
+    let Some(kind) = mean_field_kind(init)? else {
+        return Ok(None);
     };
-    Ok(Some(mean_field::kinetic(data, kind, options)?.cast()))
+    Ok(finite(mean_field::kinetic(data, kind, options)?))
 }
 
 /// [`kinetic_start`] from the lagged moments and the sources' inverse covariance that the
@@ -72,17 +71,21 @@ pub(crate) fn kinetic_start_from<T: Real>(
     init: Init,
     options: KineticOptions,
 ) -> Result<Option<KineticIsing<T>>> {
-    let kind = match mean_field_kind(init)? {
-        Some(kind) => kind,
-        None => return Ok(None),
+    let Some(kind) = mean_field_kind(init)? else {
+        return Ok(None);
     };
     let model = mean_field::kinetic_from(lagged, inverse_covariance, kind, options)?;
-    // A start is only a start: where the inversion breaks down, the independent cells.
-    Ok(model
+    Ok(finite(model))
+}
+
+/// The inversion as a start, or `None` (the independent cells) where it broke down: a start
+/// is only a start, whichever way its inverse covariance was obtained.
+fn finite<T: Real>(model: KineticIsing<f64>) -> Option<KineticIsing<T>> {
+    model
         .params()
         .iter()
         .all(|v| v.is_finite())
-        .then(|| model.cast()))
+        .then(|| model.cast())
 }
 
 /// The closed-form inversion a kinetic `init` asks for; `None` for the independent cells.

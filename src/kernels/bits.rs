@@ -49,10 +49,23 @@ pub(crate) fn xor_popcounts(a: &[u64], b: [&[u64]; BLOCK_ROWS]) -> [u64; BLOCK_R
     counts
 }
 
+/// popcount(r XOR b) for every streamed row r and every row b of `block`, four block rows
+/// at a time: one run of `block.len()` counts per streamed row, in order. Each streamed row
+/// is read once for the whole block.
+pub(crate) fn xor_popcount_table<'a>(
+    block: &[&[u64]],
+    streamed: impl ExactSizeIterator<Item = &'a [u64]>,
+) -> Vec<u64> {
+    let mut counts = Vec::with_capacity(streamed.len() * block.len());
+    for row in streamed {
+        xor_popcount_block(row, block, &mut counts);
+    }
+    counts
+}
+
 /// Appends popcount(a XOR b_k) for each row b_k of `block` (any number of rows) to `out`,
-/// four rows at a time. Appending, not returning a vector: with short rows (a chain's few
-/// thousand samples) an allocation per call cost more than the popcounts.
-pub(crate) fn xor_popcount_block(a: &[u64], block: &[&[u64]], out: &mut Vec<u64>) {
+/// four rows at a time.
+fn xor_popcount_block(a: &[u64], block: &[&[u64]], out: &mut Vec<u64>) {
     let mut chunks = block.chunks_exact(BLOCK_ROWS);
     for four in &mut chunks {
         out.extend(xor_popcounts(a, [four[0], four[1], four[2], four[3]]));
@@ -101,11 +114,15 @@ mod tests {
         let d: Vec<u64> = a.iter().map(|x| x.wrapping_mul(3)).collect();
         let rows: [&[u64]; 6] = [&a, &b, &c, &d, &b, &a];
         for len in [4, 5, 6] {
-            let expected: Vec<u64> = rows[..len].iter().map(|r| xor_popcount(&d, r)).collect();
-            let mut counts = vec![7];
-            xor_popcount_block(&d, &rows[..len], &mut counts);
-            assert_eq!(counts[0], 7, "appended, not overwritten");
-            assert_eq!(counts[1..], expected);
+            let streamed = [&d[..], &a[..]];
+            let expected: Vec<u64> = streamed
+                .iter()
+                .flat_map(|s| rows[..len].iter().map(|r| xor_popcount(s, r)))
+                .collect();
+            assert_eq!(
+                xor_popcount_table(&rows[..len], streamed.into_iter()),
+                expected
+            );
         }
     }
 }

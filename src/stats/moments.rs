@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::{n_pairs, pair_index, Statistics};
 use crate::{
-    kernels::bits::{xor_popcount, xor_popcount_block, BLOCK_ROWS},
+    kernels::bits::{xor_popcount, xor_popcount_table, BLOCK_ROWS},
     raster::{Raster, Spin},
 };
 
@@ -210,11 +210,7 @@ fn blocked_pairs(raster: &Raster) -> DMatrix<f64> {
             let block: Vec<&[u64]> = (i0..(i0 + BLOCK_ROWS).min(n))
                 .map(|i| raster.row(i))
                 .collect();
-            let mut counts = Vec::with_capacity((n - i0) * block.len());
-            for j in i0..n {
-                xor_popcount_block(raster.row(j), &block, &mut counts);
-            }
-            counts
+            xor_popcount_table(&block, (i0..n).map(|j| raster.row(j)))
         })
         .collect();
     let mut pairs = DMatrix::identity(n, n);

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::Statistics;
 use crate::{
-    kernels::bits::{xor_popcount_block, BLOCK_ROWS},
+    kernels::bits::{xor_popcount_table, BLOCK_ROWS},
     raster::{Raster, Spin},
     Transitions,
 };
@@ -49,11 +49,7 @@ impl LaggedMoments {
                 let sources: Vec<&[u64]> = (j0..(j0 + BLOCK_ROWS).min(n))
                     .map(|j| before.row(j))
                     .collect();
-                let mut counts = Vec::with_capacity(n * sources.len());
-                for i in 0..n {
-                    xor_popcount_block(after.row(i), &sources, &mut counts);
-                }
-                counts
+                xor_popcount_table(&sources, (0..n).map(|i| after.row(i)))
             })
             .collect();
         let mut lagged = DMatrix::zeros(n, n);
