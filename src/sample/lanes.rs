@@ -171,21 +171,9 @@ impl<'a> Group<'a> {
         }
         let mut exact = vec![0.0f64; LANES * n];
         for (l, lane) in exact.chunks_exact_mut(n.max(1)).enumerate() {
-            for (e, (&b, &t)) in lane.iter_mut().zip(self.base.iter().zip(&self.top)) {
-                *e = if from_up[l] { b } else { t };
-            }
+            lane.copy_from_slice(if from_up[l] { &self.base } else { &self.top });
         }
-        for (k, site) in self.spins.iter().enumerate() {
-            let column = &self.couplings[k * n..(k + 1) * n];
-            for (l, lane) in exact.chunks_exact_mut(n.max(1)).enumerate() {
-                if (site.0[l] > 0.0) == from_up[l] {
-                    let c = if from_up[l] { 2.0 } else { -2.0 };
-                    for (e, &j) in lane.iter_mut().zip(column) {
-                        *e += c * j;
-                    }
-                }
-            }
-        }
+        add_listed_columns(&self.spins, self.couplings, from_up, &mut exact);
         for (l, lane) in exact.chunks_exact(n.max(1)).enumerate() {
             let fields = &mut self.fields.as_mut_slice()[l * stride..l * stride + n];
             for (f, &e) in fields.iter_mut().zip(lane) {
@@ -198,6 +186,37 @@ impl<'a> Group<'a> {
     /// Lane l's spins, site by site.
     fn lane_spins(&self, l: usize) -> impl Iterator<Item = f32> + '_ {
         self.spins.iter().map(move |s| s.0[l])
+    }
+}
+
+/// The refresh's sums: lane l's N values in `exact` (l·N..(l + 1)·N) get +2J_·k for every
+/// site k whose spin is up when `from_up[l]`, −2J_·k for every site whose spin is down
+/// otherwise. Element-wise (c·J with c = ±2 is exact, then one rounded addition), so every
+/// instruction set gives the same sums; compiled for several so that the loops use the
+/// widest vectors (the baseline build's two-wide ones made the refreshes a tenth of a
+/// sampling run).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+sse4.2"
+))]
+fn add_listed_columns(
+    spins: &[Site],
+    couplings: &[f64],
+    from_up: [bool; LANES],
+    exact: &mut [f64],
+) {
+    let n = spins.len();
+    for (k, site) in spins.iter().enumerate() {
+        let column = &couplings[k * n..(k + 1) * n];
+        for (l, lane) in exact.chunks_exact_mut(n.max(1)).enumerate() {
+            if (site.0[l] > 0.0) == from_up[l] {
+                let c = if from_up[l] { 2.0 } else { -2.0 };
+                for (e, &j) in lane.iter_mut().zip(column) {
+                    *e += c * j;
+                }
+            }
+        }
     }
 }
 
@@ -282,6 +301,12 @@ fn sites_portable(group: &mut Group<'_>, active: u32) {
 /// comparison to a mask register, a flip as 512-bit fused multiply-adds over whole cache
 /// lines.
 ///
+/// The next site's eight fields are loaded before this site's flips are stored, and the
+/// flips' share of them (c_l J_{i+1,i} per flipped lane l, the same fused multiply-add
+/// the column update makes) is added in registers. So the chain of dependent operations
+/// from one site to the next runs through registers (test, flip, one multiply-add) rather
+/// than through the flips' stores and the loads that would wait for them.
+///
 /// # Safety
 /// The processor must support AVX-512F, AVX-512VL, AVX2 and FMA ([`has_avx512`]).
 #[cfg(target_arch = "x86_64")]
@@ -296,18 +321,18 @@ unsafe fn sites_avx512(group: &mut Group<'_>, active: u32) {
             && group.couplings_f32.as_slice().len() == n * stride
             && stride % 16 == 0
     );
+    if n == 0 {
+        return;
+    }
     let fields = group.fields.as_mut_slice().as_mut_ptr();
     let couplings = group.couplings_f32.as_slice().as_ptr();
-    let two = _mm256_set1_ps(2.0);
-    for i in 0..n {
-        let site = group.spins[i].0.as_mut_ptr();
-        // SAFETY (this block and the flips): lane l's field i is at l·stride + i <
-        // LANES·stride; the site arrays are 32-byte aligned; column i and lane l span
-        // whole 64-byte lines inside their aligned buffers (asserted above).
-        let spins = _mm256_load_ps(site);
-        // Eight scalar loads: a gather instruction measured a fifth slower here.
+    // SAFETY (this closure, the loop and the flips): lane l's field i is at l·stride + i <
+    // LANES·stride for i < n; the site arrays are 32-byte aligned; column i and lane l span
+    // whole 64-byte lines inside their aligned buffers (asserted above).
+    // Eight scalar loads: a gather instruction measured a fifth slower here.
+    let load_site = |i: usize| {
         let p = fields.add(i);
-        let f = _mm256_setr_ps(
+        _mm256_setr_ps(
             *p,
             *p.add(stride),
             *p.add(2 * stride),
@@ -316,20 +341,40 @@ unsafe fn sites_avx512(group: &mut Group<'_>, active: u32) {
             *p.add(5 * stride),
             *p.add(6 * stride),
             *p.add(7 * stride),
-        );
+        )
+    };
+    let two = _mm256_set1_ps(2.0);
+    let active = active as __mmask8;
+    let mut f = load_site(0);
+    for i in 0..n {
+        let site = group.spins[i].0.as_mut_ptr();
+        let spins = _mm256_load_ps(site);
+        let last = i + 1 == n;
+        // Before this site's flips: all flips at earlier sites are in memory.
+        let next = if last { f } else { load_site(i + 1) };
         let delta = _mm256_mul_ps(two, _mm256_mul_ps(spins, f));
         let t = _mm256_load_ps(group.thresholds[i].0.as_ptr());
-        let mut accepted = u32::from(_mm256_cmp_ps_mask::<_CMP_LE_OQ>(delta, t)) & active;
-        if accepted == 0 {
+        let accepted = _mm256_mask_cmp_ps_mask::<_CMP_LE_OQ>(active, delta, t);
+        let flipped = _mm256_mask_sub_ps(spins, accepted, _mm256_setzero_ps(), spins);
+        _mm256_store_ps(site, flipped);
+        // c_l = 2 s_l (the new spin) for the lanes that flip, 0 for the others.
+        let c = _mm256_maskz_mul_ps(accepted, two, flipped);
+        if !last {
+            let coupling = _mm256_set1_ps(*couplings.add(i * stride + i + 1));
+            // c·J + f is f itself in the lanes that did not flip (±0 compare equal).
+            f = _mm256_fmadd_ps(c, coupling, next);
+        }
+        let mut lanes = u32::from(accepted);
+        if lanes == 0 {
             continue;
         }
-        let flipped = _mm256_mask_sub_ps(spins, accepted as u8, _mm256_setzero_ps(), spins);
-        _mm256_store_ps(site, flipped);
+        let mut factors = Site([0.0; LANES]);
+        _mm256_store_ps(factors.0.as_mut_ptr(), c);
         let column = couplings.add(i * stride);
-        while accepted != 0 {
-            let l = accepted.trailing_zeros() as usize;
-            accepted &= accepted - 1;
-            let c = _mm512_set1_ps(2.0 * *site.add(l));
+        while lanes != 0 {
+            let l = lanes.trailing_zeros() as usize;
+            lanes &= lanes - 1;
+            let c = _mm512_set1_ps(factors.0[l]);
             let lane = fields.add(l * stride);
             for k in (0..stride).step_by(16) {
                 let updated = _mm512_fmadd_ps(
