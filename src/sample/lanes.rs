@@ -116,7 +116,7 @@ struct Group<'a> {
     spins: Vec<Site>,
     /// Lane l's local fields at l·S..l·S + N (S = `stride`; the padding stays zero).
     fields: AlignedF32,
-    /// The thresholds of the current sweep, site by site.
+    /// The halved thresholds t/2 of the current sweep, site by site.
     thresholds: Vec<Site>,
     /// Sweeps since the fields were last computed in f64.
     since_refresh: usize,
@@ -226,10 +226,12 @@ fn uniform24(bits: u64) -> f32 {
     ((bits & 0xff_ffff) + 1) as f32 * (1.0 / (1u32 << 24) as f32)
 }
 
-/// The thresholds of one sweep: each step of the eight streams gives two sites' uniforms
-/// (bits 40–63 and 8–31 of each output), so a 512-bit vector of sixteen f32 variates comes
-/// from one vector step of the generators. Compiled for several instruction sets and
-/// chosen at run time.
+/// The halved thresholds t/2 of one sweep: each step of the eight streams gives two
+/// sites' uniforms (bits 40–63 and 8–31 of each output), so a 512-bit vector of sixteen f32
+/// variates comes from one vector step of the generators. Halved (exactly, a power of two)
+/// so that the test ΔE = 2 s f ≤ t is s·f ≤ t/2, where s·f is f with its sign bit flipped
+/// by s: one operation on the sweep's critical path instead of two multiplications.
+/// Compiled for several instruction sets and chosen at run time.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
@@ -249,7 +251,7 @@ fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site]
         }
         // Sixteen at once: one 512-bit vector where the instruction set has it.
         for v in &mut t {
-            *v = U::threshold::<FMA>(*v);
+            *v = 0.5 * U::threshold::<FMA>(*v);
         }
         pair[0].0.copy_from_slice(&t[..LANES]);
         pair[1].0.copy_from_slice(&t[LANES..]);
@@ -257,16 +259,16 @@ fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site]
     for last in pairs.into_remainder() {
         let bits = local.next();
         for (l, t) in last.0.iter_mut().enumerate() {
-            *t = U::threshold::<FMA>(uniform24(bits[l] >> 40));
+            *t = 0.5 * U::threshold::<FMA>(uniform24(bits[l] >> 40));
         }
     }
     *streams = local;
 }
 
 /// One pass over the sites with the thresholds drawn: at each site the eight tests
-/// ΔE = 2 s_i f_i ≤ t side by side, then a flip per accepted lane of those marked in
-/// `active`. Every operation is exact or rounded once in f32 (c·J with c = ±2 is exact), so
-/// [`sites_avx512`] gives the same result bit for bit.
+/// ΔE = 2 s_i f_i ≤ t, as s_i f_i ≤ t/2, side by side, then a flip per accepted lane of
+/// those marked in `active`. Every operation is exact or rounded once in f32 (c·J with
+/// c = ±2 is exact), so [`sites_avx512`] gives the same result bit for bit.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
@@ -279,8 +281,8 @@ fn sites_portable(group: &mut Group<'_>, active: u32) {
     for (i, (spins, thresholds)) in group.spins.iter_mut().zip(&group.thresholds).enumerate() {
         let mut accepted = 0u32;
         for l in 0..LANES {
-            let delta = 2.0 * (spins.0[l] * fields[l * stride + i]);
-            accepted |= u32::from(delta <= thresholds.0[l]) << l;
+            let half_delta = spins.0[l] * fields[l * stride + i];
+            accepted |= u32::from(half_delta <= thresholds.0[l]) << l;
         }
         accepted &= active;
         while accepted != 0 {
@@ -297,15 +299,20 @@ fn sites_portable(group: &mut Group<'_>, active: u32) {
     }
 }
 
-/// [`sites_portable`] written with AVX-512 intrinsics: the eight tests of a site in one
-/// comparison to a mask register, a flip as 512-bit fused multiply-adds over whole cache
-/// lines.
+/// Sites per block of [`sites_avx512`].
+const BLOCK: usize = 16;
+
+/// [`sites_portable`] written with AVX-512 intrinsics, a block of [`BLOCK`] sites at a
+/// time: first the block's tests, site by site, then its flips' column updates.
 ///
-/// The next site's eight fields are loaded before this site's flips are stored, and the
-/// flips' share of them (c_l J_{i+1,i} per flipped lane l, the same fused multiply-add
-/// the column update makes) is added in registers. So the chain of dependent operations
-/// from one site to the next runs through registers (test, flip, one multiply-add) rather
-/// than through the flips' stores and the loads that would wait for them.
+/// The tests need each site's fields with the flips at earlier sites of the block added:
+/// the block's eight-lane fields are loaded at its start and every site's flips add
+/// c_l J_{b,i} to them in registers (the same fused multiply-adds, in the same order, as
+/// the column updates then make in memory, so the results are bit for bit those of
+/// [`sites_portable`]). The tests then run without branches, and the flips of the whole
+/// block are one loop over its accepted (site, lane) pairs: one mispredicted loop exit per
+/// block rather than one or two per site, and no wait on a flip's stores before the next
+/// site's loads.
 ///
 /// # Safety
 /// The processor must support AVX-512F, AVX-512VL, AVX2 and FMA ([`has_avx512`]).
@@ -319,62 +326,94 @@ unsafe fn sites_avx512(group: &mut Group<'_>, active: u32) {
             && group.thresholds.len() == n
             && group.fields.as_slice().len() == LANES * stride
             && group.couplings_f32.as_slice().len() == n * stride
-            && stride % 16 == 0
+            && stride % BLOCK == 0
+            && BLOCK == 16
     );
-    if n == 0 {
-        return;
-    }
     let fields = group.fields.as_mut_slice().as_mut_ptr();
     let couplings = group.couplings_f32.as_slice().as_ptr();
-    // SAFETY (this closure, the loop and the flips): lane l's field i is at l·stride + i <
-    // LANES·stride for i < n; the site arrays are 32-byte aligned; column i and lane l span
-    // whole 64-byte lines inside their aligned buffers (asserted above).
-    // Eight scalar loads: a gather instruction measured a fifth slower here.
-    let load_site = |i: usize| {
-        let p = fields.add(i);
-        _mm256_setr_ps(
-            *p,
-            *p.add(stride),
-            *p.add(2 * stride),
-            *p.add(3 * stride),
-            *p.add(4 * stride),
-            *p.add(5 * stride),
-            *p.add(6 * stride),
-            *p.add(7 * stride),
-        )
-    };
-    let two = _mm256_set1_ps(2.0);
+    let spins = group.spins.as_mut_ptr();
+    let thresholds = group.thresholds.as_ptr();
+    let sign = _mm256_set1_ps(-0.0);
+    let minus_two = _mm256_set1_ps(-2.0);
     let active = active as __mmask8;
-    let mut f = load_site(0);
-    for i in 0..n {
-        let site = group.spins[i].0.as_mut_ptr();
-        let spins = _mm256_load_ps(site);
-        let last = i + 1 == n;
-        // Before this site's flips: all flips at earlier sites are in memory.
-        let next = if last { f } else { load_site(i + 1) };
-        let delta = _mm256_mul_ps(two, _mm256_mul_ps(spins, f));
-        let t = _mm256_load_ps(group.thresholds[i].0.as_ptr());
-        let accepted = _mm256_mask_cmp_ps_mask::<_CMP_LE_OQ>(active, delta, t);
-        let flipped = _mm256_mask_sub_ps(spins, accepted, _mm256_setzero_ps(), spins);
-        _mm256_store_ps(site, flipped);
-        // c_l = 2 s_l (the new spin) for the lanes that flip, 0 for the others.
-        let c = _mm256_maskz_mul_ps(accepted, two, flipped);
-        if !last {
-            let coupling = _mm256_set1_ps(*couplings.add(i * stride + i + 1));
-            // c·J + f is f itself in the lanes that did not flip (±0 compare equal).
-            f = _mm256_fmadd_ps(c, coupling, next);
+    for start in (0..n).step_by(BLOCK) {
+        let len = BLOCK.min(n - start);
+        // SAFETY (this block): blocks start at multiples of 16 below n ≤ stride, and the
+        // stride is a multiple of 16, so sites start..start + 16 are inside every lane's
+        // fields and every column (the padding past N holds zeros, and only zeros are
+        // added to it); the site arrays are 32-byte aligned, the columns and lanes whole
+        // 64-byte lines of their aligned buffers (asserted above).
+        let mut block = [_mm256_setzero_ps(); BLOCK];
+        for (b, f) in block.iter_mut().enumerate() {
+            // Eight scalar loads: a gather instruction measured a fifth slower.
+            let p = fields.add(start + b);
+            *f = _mm256_setr_ps(
+                *p,
+                *p.add(stride),
+                *p.add(2 * stride),
+                *p.add(3 * stride),
+                *p.add(4 * stride),
+                *p.add(5 * stride),
+                *p.add(6 * stride),
+                *p.add(7 * stride),
+            );
         }
-        let mut lanes = u32::from(accepted);
-        if lanes == 0 {
-            continue;
+        // c_l = 2 s_l (the new spin) of the lanes that flip at each site, 0 elsewhere; bit
+        // 8b + l of `flips` set when lane l flips at site start + b.
+        let mut factors = [Site([0.0; LANES]); BLOCK];
+        let mut flips = 0u128;
+        // The test at site start + b, written out for each b so that `block[b]` is a
+        // register: indexed by a loop variable, the block lives on the stack and each
+        // site's chain waits on a store and a load.
+        macro_rules! test_site {
+            ($b:literal) => {
+                if $b < len {
+                    let i = start + $b;
+                    let site = (*spins.add(i)).0.as_mut_ptr();
+                    let s = _mm256_load_ps(site);
+                    // s·f: f with its sign flipped where s = −1 (exact).
+                    let sf = _mm256_xor_ps(block[$b], _mm256_and_ps(s, sign));
+                    let t = _mm256_load_ps((*thresholds.add(i)).0.as_ptr());
+                    let accepted = _mm256_mask_cmp_ps_mask::<_CMP_LE_OQ>(active, sf, t);
+                    let c = _mm256_maskz_mul_ps(accepted, minus_two, s);
+                    _mm256_store_ps(
+                        site,
+                        _mm256_mask_sub_ps(s, accepted, _mm256_setzero_ps(), s),
+                    );
+                    _mm256_store_ps(factors[$b].0.as_mut_ptr(), c);
+                    flips |= u128::from(accepted) << (LANES * $b);
+                    // The flips' share of the later sites' fields (zero where no lane
+                    // flipped).
+                    let column = couplings.add(i * stride + start);
+                    for (k, f) in block.iter_mut().enumerate().skip($b + 1) {
+                        *f = _mm256_fmadd_ps(c, _mm256_set1_ps(*column.add(k)), *f);
+                    }
+                }
+            };
         }
-        let mut factors = Site([0.0; LANES]);
-        _mm256_store_ps(factors.0.as_mut_ptr(), c);
-        let column = couplings.add(i * stride);
-        while lanes != 0 {
-            let l = lanes.trailing_zeros() as usize;
-            lanes &= lanes - 1;
-            let c = _mm512_set1_ps(factors.0[l]);
+        test_site!(0);
+        test_site!(1);
+        test_site!(2);
+        test_site!(3);
+        test_site!(4);
+        test_site!(5);
+        test_site!(6);
+        test_site!(7);
+        test_site!(8);
+        test_site!(9);
+        test_site!(10);
+        test_site!(11);
+        test_site!(12);
+        test_site!(13);
+        test_site!(14);
+        test_site!(15);
+        // Site by site within each lane, as the tests assumed.
+        while flips != 0 {
+            let bit = flips.trailing_zeros() as usize;
+            flips &= flips - 1;
+            let (b, l) = (bit / LANES, bit % LANES);
+            let c = _mm512_set1_ps(factors[b].0[l]);
+            let column = couplings.add((start + b) * stride);
             let lane = fields.add(l * stride);
             for k in (0..stride).step_by(16) {
                 let updated = _mm512_fmadd_ps(
@@ -629,23 +668,27 @@ mod tests {
         if !has_avx512() {
             return;
         }
-        // N = 37: columns and lanes padded to 48 values, an odd number of sites.
-        let (h, j) = model(37, 0.4, 2);
-        let mut a = group(&h, &j, 3);
-        let mut b = a.clone();
+        // N = 37: columns and lanes padded to 48 values, an odd number of sites, a last
+        // block of five sites; N = 48: whole blocks only.
         let active = 0b1011_0111;
-        for _ in 0..300 {
-            draw_thresholds::<MetropolisRule>(&mut a.streams, &mut a.thresholds);
-            draw_thresholds::<MetropolisRule>(&mut b.streams, &mut b.thresholds);
-            sites_portable(&mut a, active);
-            // SAFETY: the features were detected above.
-            unsafe { sites_avx512(&mut b, active) };
+        for n in [37, 48] {
+            let (h, j) = model(n, 0.4, 2);
+            let mut a = group(&h, &j, 3);
+            let mut b = a.clone();
+            for _ in 0..300 {
+                draw_thresholds::<MetropolisRule>(&mut a.streams, &mut a.thresholds);
+                draw_thresholds::<MetropolisRule>(&mut b.streams, &mut b.thresholds);
+                sites_portable(&mut a, active);
+                // SAFETY: the features were detected above.
+                unsafe { sites_avx512(&mut b, active) };
+            }
+            let bits = |g: &Group<'_>| -> Vec<u32> {
+                g.fields.as_slice().iter().map(|v| v.to_bits()).collect()
+            };
+            assert_eq!(bits(&a), bits(&b), "N = {n}");
+            assert!(a.spins.iter().zip(&b.spins).all(|(x, y)| x.0 == y.0));
         }
-        let bits = |g: &Group<'_>| -> Vec<u32> {
-            g.fields.as_slice().iter().map(|v| v.to_bits()).collect()
-        };
-        assert_eq!(bits(&a), bits(&b));
-        assert!(a.spins.iter().zip(&b.spins).all(|(x, y)| x.0 == y.0));
+        let (h, j) = model(37, 0.4, 2);
         // Inactive lanes never flip.
         let mut c = group(&h, &j, 3);
         let start = c.spins.clone();
