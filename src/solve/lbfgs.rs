@@ -105,7 +105,8 @@ fn unknown_scale() -> f64 {
 impl Pair {
     /// The pair of a step s and gradient change y, with ρ = 1/(s·y) and γ.
     fn new<T: Real, M: Energy<T>>(
-        frame: &Frame<'_, M>,
+        frame: &Frame,
+        model: &M,
         s: DVector<f32>,
         y: DVector<f32>,
         sy: f64,
@@ -116,15 +117,15 @@ impl Pair {
             rho: 1.0 / sy,
             gamma: f64::NAN,
         };
-        pair.gamma = pair.scale(frame);
+        pair.gamma = pair.scale(frame, model);
         pair
     }
 
     /// γ = sᵀy / yᵀH₀y (1 when yᵀH₀y is not positive or γ not finite, which a checkpoint
     /// could not hold either).
-    fn scale<T: Real, M: Energy<T>>(&self, frame: &Frame<'_, M>) -> f64 {
+    fn scale<T: Real, M: Energy<T>>(&self, frame: &Frame, model: &M) -> f64 {
         let y = widened(&self.y);
-        let dy = frame.initial::<T>(&y, 1.0);
+        let dy = frame.initial::<T, M>(model, &y, 1.0);
         let denominator = y.dot(&dy);
         let gamma = (1.0 / self.rho) / denominator;
         if denominator > 0.0 && gamma.is_finite() {
@@ -165,22 +166,25 @@ pub struct LbfgsState {
     pub evaluations: usize,
 }
 
-/// The working variables of a step: centred or raw, with or without the L1 penalty.
-struct Frame<'a, M> {
-    model: &'a M,
+/// The working variables of a step: centred or raw, with or without the L1 penalty. The
+/// maps take the model for its shape only (the centring is a linear reparametrisation,
+/// whatever the parameters' values), so the step needs no copy of the model.
+struct Frame {
     centering: Option<Centering>,
     /// λ₁ per parameter (OWL-QN) when any is positive.
     l1: Option<Vec<f64>>,
 }
 
-impl<M> Frame<'_, M> {
+impl Frame {
     /// The gradient in the working variables: P Aᵀ g (centred) or g; with L1, the
     /// pseudo-gradient (the smallest element of the superdifferential of the penalised
     /// objective, per coordinate).
-    fn gradient<T: Real>(&self, g: &DVector<f64>, params: &DVector<f64>) -> DVector<f64>
-    where
-        M: Energy<T>,
-    {
+    fn gradient<T: Real, M: Energy<T>>(
+        &self,
+        model: &M,
+        g: &DVector<f64>,
+        params: &DVector<f64>,
+    ) -> DVector<f64> {
         let mut w = g.clone();
         if let Some(l1) = &self.l1 {
             for k in 0..w.len() {
@@ -193,46 +197,42 @@ impl<M> Frame<'_, M> {
             return w;
         }
         if let Some(c) = &self.centering {
-            self.model.centre_gradient(&mut w, c);
-            self.model.project_gradient(&mut w);
+            model.centre_gradient(&mut w, c);
+            model.project_gradient(&mut w);
         }
         w
     }
 
     /// The smooth gradient in the working variables (for the pairs y).
-    fn smooth_gradient<T: Real>(&self, g: &DVector<f64>) -> DVector<f64>
-    where
-        M: Energy<T>,
-    {
+    fn smooth_gradient<T: Real, M: Energy<T>>(&self, model: &M, g: &DVector<f64>) -> DVector<f64> {
         let mut w = g.clone();
         if let (None, Some(c)) = (&self.l1, &self.centering) {
-            self.model.centre_gradient(&mut w, c);
-            self.model.project_gradient(&mut w);
+            model.centre_gradient(&mut w, c);
+            model.project_gradient(&mut w);
         }
         w
     }
 
     /// H₀ q: γ P D P q (centred) or γ q.
-    fn initial<T: Real>(&self, q: &DVector<f64>, gamma: f64) -> DVector<f64>
-    where
-        M: Energy<T>,
-    {
+    fn initial<T: Real, M: Energy<T>>(
+        &self,
+        model: &M,
+        q: &DVector<f64>,
+        gamma: f64,
+    ) -> DVector<f64> {
         let mut r = q.clone();
         if let (None, Some(c)) = (&self.l1, &self.centering) {
-            self.model.precondition(&mut r, c);
-            self.model.project_gradient(&mut r);
+            model.precondition(&mut r, c);
+            model.project_gradient(&mut r);
         }
         r * gamma
     }
 
     /// The step in the model's parameters for a step d in the working variables: A d.
-    fn raw_step<T: Real>(&self, d: &DVector<f64>) -> DVector<f64>
-    where
-        M: Energy<T>,
-    {
+    fn raw_step<T: Real, M: Energy<T>>(&self, model: &M, d: &DVector<f64>) -> DVector<f64> {
         let mut p = d.clone();
         if let (None, Some(c)) = (&self.l1, &self.centering) {
-            self.model.uncentre_step(&mut p, c);
+            model.uncentre_step(&mut p, c);
         }
         p
     }
@@ -242,7 +242,8 @@ impl Lbfgs {
     /// The two-loop recursion: d = H w.
     fn direction<T: Real, M: Energy<T>>(
         &self,
-        frame: &Frame<'_, M>,
+        frame: &Frame,
+        model: &M,
         pairs: &VecDeque<Pair>,
         w: &DVector<f64>,
     ) -> DVector<f64> {
@@ -254,10 +255,10 @@ impl Lbfgs {
         }
         let gamma = match pairs.back() {
             Some(p) if p.gamma.is_finite() => p.gamma,
-            Some(p) => p.scale(frame),
+            Some(p) => p.scale::<T, M>(frame, model),
             None => 1.0,
         };
-        let mut r = frame.initial::<T>(&q, gamma);
+        let mut r = frame.initial::<T, M>(model, &q, gamma);
         for (k, p) in pairs.iter().enumerate() {
             let b = p.rho * dot(&p.y, &r);
             axpy(a[k] - b, &p.s, &mut r);
@@ -322,11 +323,10 @@ impl<P: Objective> Solver<P> for Lbfgs {
                 problem.evaluate()?
             }
         };
-        // The start in f64 (exact for f32 models too) and the model that frames the steps:
-        // no third copy of the parameters, which at 1,000 cells would take 8 MB more.
-        let model = problem.model().clone();
-        let theta0 = params_f64(model.params());
-        let frame = self.frame(problem, &model);
+        // The start in f64 (exact for f32 models too), which also restores the model when
+        // no step is taken: no copy of the model (8 MB at 1,000 cells).
+        let theta0 = params_f64(problem.model().params());
+        let frame = self.frame(problem);
         for attempt in 0..2 {
             if attempt == 1 {
                 if state.pairs.is_empty() {
@@ -341,7 +341,7 @@ impl<P: Objective> Solver<P> for Lbfgs {
                     state.cached = Some(next);
                     return Ok(Step::Moved);
                 }
-                None => problem.set_params(model.params()),
+                None => problem.set_params(&theta0.map(P::Scalar::cast)),
             }
         }
         state.cached = Some(point);
@@ -354,7 +354,8 @@ impl<P: Objective> Solver<P> for Lbfgs {
 }
 
 impl Lbfgs {
-    fn frame<'a, P: Objective>(&self, problem: &P, model: &'a P::Model) -> Frame<'a, P::Model> {
+    fn frame<P: Objective>(&self, problem: &P) -> Frame {
+        let model = problem.model();
         let penalty = problem.penalty();
         let l1 = penalty.has_l1().then(|| {
             let mut l1 = vec![0.0; model.params().len()];
@@ -367,7 +368,6 @@ impl Lbfgs {
             l1
         });
         Frame {
-            model,
             centering: problem
                 .centering()
                 .filter(|_| self.centred && l1.is_none())
@@ -382,13 +382,13 @@ impl Lbfgs {
         &self,
         problem: &mut P,
         state: &mut LbfgsState,
-        frame: &Frame<'_, P::Model>,
+        frame: &Frame,
         point: &Evaluation,
         theta0: &DVector<f64>,
     ) -> Result<Option<Evaluation>> {
         let value0 = point.value.expect("exact objective");
-        let w0 = frame.gradient::<P::Scalar>(&point.gradient, theta0);
-        let mut d = self.direction::<P::Scalar, _>(frame, &state.pairs, &w0);
+        let w0 = frame.gradient(problem.model(), &point.gradient, theta0);
+        let mut d = self.direction::<P::Scalar, _>(frame, problem.model(), &state.pairs, &w0);
         if let Some(l1) = &frame.l1 {
             // OWL-QN: keep only the components that agree in sign with the pseudo-gradient.
             for k in 0..d.len() {
@@ -412,7 +412,7 @@ impl Lbfgs {
         } else {
             1.0
         };
-        let p = frame.raw_step::<P::Scalar>(&d);
+        let p = frame.raw_step(problem.model(), &d);
         let accepted = match &frame.l1 {
             None => {
                 // Only OWL-QN's search reads w₀ again: not held through the evaluations.
@@ -433,8 +433,8 @@ impl Lbfgs {
             None => &d * alpha,
             Some(_) => params_f64(problem.model().params()) - theta0,
         };
-        let y = frame.smooth_gradient::<P::Scalar>(&point.gradient)
-            - frame.smooth_gradient::<P::Scalar>(&evaluation.gradient);
+        let y = frame.smooth_gradient(problem.model(), &point.gradient)
+            - frame.smooth_gradient(problem.model(), &evaluation.gradient);
         let (s, y) = (s.map(|v| v as f32), y.map(|v| v as f32));
         let sy: f64 = s
             .iter()
@@ -446,7 +446,9 @@ impl Lbfgs {
             if state.pairs.len() >= self.memory_for(s.len()) {
                 state.pairs.pop_front();
             }
-            state.pairs.push_back(Pair::new(frame, s, y, sy));
+            state
+                .pairs
+                .push_back(Pair::new(frame, problem.model(), s, y, sy));
         }
         Ok(Some(evaluation))
     }
@@ -481,7 +483,7 @@ impl Lbfgs {
         &self,
         problem: &mut P,
         state: &mut LbfgsState,
-        frame: &Frame<'_, P::Model>,
+        frame: &Frame,
         theta0: &DVector<f64>,
         p: &DVector<f64>,
         d: &DVector<f64>,
@@ -493,7 +495,7 @@ impl Lbfgs {
             let e = Self::evaluate_at(problem, state, theta0 + p * alpha)?;
             Ok(match e {
                 Some(e) => {
-                    let w = frame.gradient::<P::Scalar>(&e.gradient, theta0);
+                    let w = frame.gradient(problem.model(), &e.gradient, theta0);
                     Trial {
                         alpha,
                         value: -e.value.expect("exact"),
