@@ -1,7 +1,7 @@
 //! Kinetic fits: the exact likelihood of a time series, by row-wise Newton, L-BFGS or
 //! first-order steps.
 
-use std::time::Instant;
+use std::{borrow::Cow, time::Instant};
 
 use super::{auto, drive, regularised, start, Fit, FitControl, KineticFitSettings, Summary};
 use crate::{
@@ -34,8 +34,8 @@ pub fn fit_kinetic<T: Real>(
     observer: &mut dyn Observer<T>,
 ) -> Result<Fit<KineticIsing<T>>> {
     let transitions = Transitions::from_series(data);
-    fit_kinetic_with(
-        &transitions,
+    fit_kinetic_from(
+        Cow::Owned(transitions),
         settings,
         None,
         observer,
@@ -48,6 +48,37 @@ pub fn fit_kinetic<T: Real>(
 /// and divergence handling.
 pub fn fit_kinetic_with<T: Real>(
     data: &Transitions,
+    settings: &KineticFitSettings,
+    start: Option<KineticIsing<T>>,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, KineticIsing<T>>,
+) -> Result<Fit<KineticIsing<T>>> {
+    fit_kinetic_from(Cow::Borrowed(data), settings, start, observer, control)
+}
+
+/// [`fit_kinetic_with`] on transitions given by value ([`Cow::Owned`]) or by reference. The
+/// iterations read only what the fit builds from the transitions first (the lists of
+/// active cells and the data's statistics), so owned transitions are dropped before them:
+/// their rasters (71 MB for 1,000 cells and 286,000 bins) are not held through the fit.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use spinfer::prelude::*;
+/// use spinfer::fit::fit_kinetic_from;
+///
+/// let mut rng = spinfer::seeded(2);
+/// let truth = KineticIsing::<f64>::planted(5, KineticOptions::default(), &mut rng);
+/// let data = Transitions::from_series(&simulate(&truth, 5_000, None, &mut rng).unwrap());
+/// let borrowed = fit_kinetic_with::<f64>(
+///     &data, &KineticFitSettings::default(), None, &mut NoObserver, &mut Default::default(),
+/// ).unwrap();
+/// let owned = fit_kinetic_from::<f64>(
+///     Cow::Owned(data), &KineticFitSettings::default(), None, &mut NoObserver, &mut Default::default(),
+/// ).unwrap();
+/// assert_eq!(owned.model.params(), borrowed.model.params());
+/// ```
+pub fn fit_kinetic_from<T: Real>(
+    data: Cow<'_, Transitions>,
     settings: &KineticFitSettings,
     start: Option<KineticIsing<T>>,
     observer: &mut dyn Observer<T>,
@@ -72,7 +103,7 @@ pub fn fit_kinetic_with<T: Real>(
         }
     }
     let constant = data.after().constant_cells();
-    let mut solver = auto::kinetic(settings, data);
+    let mut solver = auto::kinetic(settings, &data);
     if solver == SolverKind::Newton && start.is_some() {
         solver = SolverKind::Lbfgs;
     }
@@ -80,13 +111,13 @@ pub fn fit_kinetic_with<T: Real>(
         return fit_newton(data, settings, None, observer, control, constant);
     }
     let stats = TransitionStatistics::new(n);
-    let lagged = LaggedMoments::of_transitions(data);
+    let lagged = LaggedMoments::of_transitions(&data);
     let data_stats = regularised(stats.from_lagged(&lagged), data.len(), !constant.is_empty());
     let init = start::resolve_kinetic(settings.init);
     let inverts =
         start.is_none() && control.resume.is_none() && matches!(init, Init::MeanField | Init::Tap);
     // The centring's inverse input covariance also serves the mean-field and TAP starts.
-    let centering = (settings.centred || inverts).then(|| Centering::transitions(data));
+    let centering = (settings.centred || inverts).then(|| Centering::transitions(&data));
     let inverse = centering
         .as_ref()
         .and_then(|c| c.inverse_covariance.clone());
@@ -99,7 +130,7 @@ pub fn fit_kinetic_with<T: Real>(
                 (None, Some(inverse)) => {
                     start::kinetic_start_from::<T>(&lagged, &inverse, init, settings.options)?
                 }
-                (None, None) => start::kinetic_start::<T>(data, init, settings.options)?,
+                (None, None) => start::kinetic_start::<T>(&data, init, settings.options)?,
             };
             from_init.unwrap_or_else(|| {
                 // Independent cells: J = 0 and h_i = atanh ⟨s_i(t+1)⟩, the maximum of L at
@@ -119,10 +150,12 @@ pub fn fit_kinetic_with<T: Real>(
     let mut objective = Likelihood::from_data_statistics(
         model,
         stats,
-        ConditionalExpectation::of(data)?,
+        ConditionalExpectation::of(&data)?,
         data_stats,
     )?
     .with_penalty(settings.penalty)?;
+    // Everything the iterations read is built: owned transitions are freed here.
+    drop(data);
     if let Some(centering) = centering.filter(|_| settings.centred) {
         objective = objective.with_centering(centering)?;
     }
@@ -267,7 +300,7 @@ pub fn fit_kinetic_rows<T: Real>(
     }
     let constant = data.after().constant_cells();
     fit_newton(
-        data,
+        Cow::Borrowed(data),
         settings,
         Some(rows),
         observer,
@@ -278,7 +311,7 @@ pub fn fit_kinetic_rows<T: Real>(
 
 /// Row-wise Newton from independent cells, for every row or the rows `rows`.
 fn fit_newton<T: Real>(
-    data: &Transitions,
+    data: Cow<'_, Transitions>,
     settings: &KineticFitSettings,
     rows: Option<&[usize]>,
     observer: &mut dyn Observer<T>,
@@ -286,11 +319,14 @@ fn fit_newton<T: Real>(
     constant: Vec<usize>,
 ) -> Result<Fit<KineticIsing<T>>> {
     let mut problem = RowProblem::new(
-        data,
+        &data,
         None,
         settings.options.self_couplings,
         &settings.penalty,
     )?;
+    let n = data.n_spins();
+    // The problem holds its own lists and targets: owned transitions are freed here.
+    drop(data);
     if let Some(rows) = rows {
         problem = problem.with_rows(rows)?;
     }
@@ -307,7 +343,7 @@ fn fit_newton<T: Real>(
     let outcome = outcome?;
     let state = learner.solver_state().expect("the run started");
     let params = learner.problem().params(state).map(T::cast);
-    let mut model = KineticIsing::zeros(data.n_spins(), settings.options);
+    let mut model = KineticIsing::zeros(n, settings.options);
     model.set_params(&params);
     let last = learner.history().last().cloned();
     Ok(Fit {

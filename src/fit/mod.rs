@@ -29,7 +29,7 @@ use crate::{
 
 pub use choices::{FitChoices, IsingChoices, KineticChoices};
 pub use ising::{fit_ising, fit_ising_sampled, fit_ising_with, independent_model};
-pub use kinetic::{fit_kinetic, fit_kinetic_rows, fit_kinetic_with};
+pub use kinetic::{fit_kinetic, fit_kinetic_from, fit_kinetic_rows, fit_kinetic_with};
 pub use pseudo::fit_pseudo_likelihood;
 pub use settings::{Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
 
