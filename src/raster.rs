@@ -205,6 +205,16 @@ impl Raster {
             .collect()
     }
 
+    /// Mean of each spin, ⟨s_i⟩ = (2 u_i − M)/M with u_i its up count over the M samples
+    /// (0 for an empty raster).
+    pub fn means(&self) -> Vec<f64> {
+        let m = self.n_samples.max(1) as f64;
+        self.up_counts()
+            .iter()
+            .map(|&u| (2.0 * u as f64 - m) / m)
+            .collect()
+    }
+
     /// Spins that never change over the raster (always down or always up): their
     /// maximum-likelihood fields are infinite, so fits regularise them.
     pub fn constant_cells(&self) -> Vec<usize> {

@@ -53,11 +53,7 @@ impl Centering {
         Centering {
             before: m.means.iter().cloned().collect(),
             // Only the targets' means: their up counts, not a matrix of pair moments.
-            after: {
-                let k = transitions.len().max(1) as f64;
-                let ups = transitions.after().up_counts();
-                ups.iter().map(|&u| (2.0 * u as f64 - k) / k).collect()
-            },
+            after: transitions.after().means(),
             inverse_covariance: inverse,
         }
     }

@@ -25,12 +25,7 @@ impl Moments {
     /// ⟨s_i s_j⟩ = 1 − 2 d_ij / M with d_ij = popcount(row_i XOR row_j), the number of
     /// samples where s_i ≠ s_j. Costs N²/2 · M/64 word operations, no outer products.
     pub fn of(raster: &Raster) -> Moments {
-        let n = raster.n_spins();
-        let m = raster.n_samples().max(1) as f64;
-        let means = DVector::from_iterator(
-            n,
-            raster.up_counts().iter().map(|&u| (2.0 * u as f64 - m) / m),
-        );
+        let means = DVector::from_vec(raster.means());
         let pairs = if raster.words_per_row() >= BLOCKED_FROM_WORDS {
             blocked_pairs(raster)
         } else {

@@ -37,9 +37,6 @@ impl LaggedMoments {
         let k = transitions.len();
         let (before, after) = (transitions.before(), transitions.after());
         let kf = k.max(1) as f64;
-        let means = |r: &Raster| {
-            DVector::from_iterator(n, r.up_counts().iter().map(|&u| (2.0 * u as f64 - kf) / kf))
-        };
         // Blocks of source rows j against every target row i: each target row is read once
         // per block (the rows do not fit in cache at 1,000 cells).
         let starts: Vec<usize> = (0..n).step_by(BLOCK_ROWS).collect();
@@ -63,8 +60,8 @@ impl LaggedMoments {
         }
         LaggedMoments {
             transitions: k,
-            means_before: means(before),
-            means_after: means(after),
+            means_before: DVector::from_vec(before.means()),
+            means_after: DVector::from_vec(after.means()),
             lagged,
         }
     }
