@@ -98,6 +98,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bursts;
 pub mod data;
 pub mod error;
 pub mod fit;

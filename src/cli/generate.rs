@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use spinfer::{
+    bursts::BurstSettings,
     data::{write_raster, Layout, ModelFile},
     retina::RetinaSettings,
     sample::{simulate, ExactDistribution, McmcSettings, Metropolis},
@@ -23,6 +24,25 @@ pub enum Generate {
     /// A synthetic retina recording in the salamander layout (cells × repeats·bins, 0/1):
     /// stimulus-locked, sparse, weakly coupled cells that neither model fits exactly.
     Retina(RetinaArgs),
+    /// A bursty recording (cells × bins, 0/1): an adapting, recurrently excited network
+    /// whose quiet activity is broken by synchronous events of tens of cells.
+    Bursts(BurstArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BurstArgs {
+    /// Number of cells.
+    #[arg(long, default_value_t = BurstSettings::default().cells)]
+    cells: usize,
+    /// 20 ms bins.
+    #[arg(long, default_value_t = BurstSettings::default().bins)]
+    bins: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where to write the raster (one line per cell; .gz compresses).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -176,6 +196,28 @@ pub fn run(what: Generate) -> Result<()> {
                 a.steps,
                 a.planted.n,
                 a.planted.out.display()
+            );
+        }
+        Generate::Bursts(a) => {
+            super::paths::check(&[super::paths::Named::file("--out", &a.out)])?;
+            let settings = BurstSettings {
+                cells: a.cells,
+                bins: a.bins,
+                seed: a.seed,
+            };
+            let data = settings.generate()?;
+            write_raster(&a.out, &data, Layout::SpinsBySamples)?;
+            let counts = data.column_up_counts();
+            let silent = counts.iter().filter(|&&k| k == 0).count();
+            let largest = counts.iter().copied().max().unwrap_or(0);
+            println!(
+                "wrote a bursty recording of {} cells × {} bins to {}: {:.1}% of bins silent, \
+                 up to {largest} cells active in one bin, mean firing {:.2}%",
+                a.cells,
+                a.bins,
+                a.out.display(),
+                100.0 * silent as f64 / counts.len() as f64,
+                100.0 * data.density()
             );
         }
         Generate::Retina(a) => {

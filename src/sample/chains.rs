@@ -439,7 +439,10 @@ impl<U: UpdateRule> Mcmc<U> {
 
 /// The weighted mean of the chains' own averages and its standard error, the spread of the
 /// chain averages over √(chains) (independent chains, so no autocorrelation enters).
-fn pool(averages: &[DVector<f64>], weights: &[f64]) -> (DVector<f64>, Option<DVector<f64>>) {
+pub(super) fn pool(
+    averages: &[DVector<f64>],
+    weights: &[f64],
+) -> (DVector<f64>, Option<DVector<f64>>) {
     let total: f64 = weights.iter().sum();
     let dim = averages.first().map_or(0, |a| a.len());
     let mut mean = DVector::zeros(dim);

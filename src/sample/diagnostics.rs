@@ -19,6 +19,28 @@ pub struct ChainDiagnostics {
     /// Integrated autocorrelation time τ = 1 + 2 Σ_k ρ(k) in samples (summed while ρ > 0.05),
     /// averaged over chains: the samples are worth about M/τ independent ones.
     pub autocorrelation_time: f64,
+    /// The same for the energy E(s) at β = 1 (replica exchange).
+    #[serde(default)]
+    pub energy_autocorrelation_time: Option<f64>,
+    /// The ladder's own mixing (replica exchange).
+    #[serde(default)]
+    pub tempering: Option<Tempering>,
+}
+
+/// How a replica-exchange ladder mixed in one call.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tempering {
+    /// Levels of the ladder.
+    pub levels: usize,
+    /// The hottest level's inverse temperature.
+    pub min_beta: f64,
+    /// The lowest swap acceptance of any neighbouring pair.
+    pub min_swap_rate: f64,
+    /// Round trips completed (a replica from β = 1 to the hottest level and back), over all
+    /// runs.
+    pub round_trips: u64,
+    /// Sweeps each run made.
+    pub sweeps: usize,
 }
 
 impl ChainDiagnostics {
@@ -26,6 +48,8 @@ impl ChainDiagnostics {
     pub const MAX_R_HAT: f64 = 1.1;
     /// Fewer effective samples per chain than this means the chains mix too slowly to trust.
     pub const MIN_EFFECTIVE_PER_CHAIN: f64 = 20.0;
+    /// A ladder pair that swaps less often than this is a bottleneck (replica exchange).
+    pub const MIN_SWAP_RATE: f64 = 0.05;
 
     /// Diagnostics of `samples`, made of `chains` consecutive equal blocks (the last ones may
     /// be one shorter), as [`crate::sample::Mcmc::sample`] returns them.
@@ -48,8 +72,56 @@ impl ChainDiagnostics {
             );
             start += len;
         }
-        let m = blocks.iter().map(Vec::len).min().unwrap_or(0);
-        let blocks: Vec<&[f64]> = blocks.iter().map(|b| &b[..m]).collect();
+        let blocks: Vec<&[f64]> = blocks.iter().map(Vec::as_slice).collect();
+        Self::of_series(&blocks)
+    }
+
+    /// Diagnostics of independent runs from the number of active cells of each of their
+    /// samples (`active[r]`) and the samples' energies (`energy[r]`).
+    pub fn of_runs(active: &[&[f64]], energy: &[&[f64]]) -> Option<Self> {
+        let mut d = Self::of_series(active)?;
+        let m = d.samples_per_chain;
+        let tau = energy
+            .iter()
+            .map(|e| {
+                let e = &e[..m.min(e.len())];
+                let mu = e.iter().sum::<f64>() / e.len().max(1) as f64;
+                let var = e.iter().map(|v| (v - mu).powi(2)).sum::<f64>()
+                    / (e.len() as f64 - 1.0).max(1.0);
+                autocorrelation_time(e, mu, var)
+            })
+            .sum::<f64>()
+            / energy.len().max(1) as f64;
+        d.energy_autocorrelation_time = Some(tau);
+        Some(d)
+    }
+
+    /// Diagnostics that say nothing was measured (too few samples): not trustworthy.
+    pub fn empty(chains: usize) -> Self {
+        ChainDiagnostics {
+            chains,
+            samples_per_chain: 0,
+            r_hat: f64::INFINITY,
+            autocorrelation_time: f64::INFINITY,
+            energy_autocorrelation_time: None,
+            tempering: None,
+        }
+    }
+
+    /// These diagnostics with a ladder's.
+    pub fn with_tempering(mut self, tempering: Tempering) -> Self {
+        self.tempering = Some(tempering);
+        self
+    }
+
+    /// R̂ and τ of the activity series of independent chains (cut to the shortest).
+    fn of_series(series: &[&[f64]]) -> Option<Self> {
+        let chains = series.len();
+        let m = series.iter().map(|b| b.len()).min().unwrap_or(0);
+        if chains < 2 || m < 4 {
+            return None;
+        }
+        let blocks: Vec<&[f64]> = series.iter().map(|b| &b[..m]).collect();
         let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
         let var = |x: &[f64], mu: f64| {
             x.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / (x.len() as f64 - 1.0)
@@ -83,18 +155,56 @@ impl ChainDiagnostics {
             samples_per_chain: m,
             r_hat,
             autocorrelation_time: tau,
+            energy_autocorrelation_time: None,
+            tempering: None,
         })
     }
 
-    /// Whether the chains look equilibrated and well mixed.
+    /// The longest of the autocorrelation times measured.
+    pub fn longest_autocorrelation_time(&self) -> f64 {
+        self.autocorrelation_time
+            .max(self.energy_autocorrelation_time.unwrap_or(0.0))
+    }
+
+    /// Whether the chains look equilibrated and well mixed: R̂ ≤ [`Self::MAX_R_HAT`], at
+    /// least [`Self::MIN_EFFECTIVE_PER_CHAIN`] effective samples per chain, and for a
+    /// replica-exchange ladder at least one round trip per run and no pair of levels that
+    /// swaps less often than [`Self::MIN_SWAP_RATE`].
     pub fn is_trustworthy(&self) -> bool {
-        self.r_hat <= Self::MAX_R_HAT
-            && self.samples_per_chain as f64 / self.autocorrelation_time
+        let ladder = self.tempering.is_none_or(|t| {
+            t.round_trips >= self.chains as u64 && t.min_swap_rate >= Self::MIN_SWAP_RATE
+        });
+        ladder
+            && self.r_hat <= Self::MAX_R_HAT
+            && self.samples_per_chain as f64 / self.longest_autocorrelation_time()
                 >= Self::MIN_EFFECTIVE_PER_CHAIN
     }
 
     /// A warning in words, or `None` when the chains look fine.
     pub fn warning(&self) -> Option<String> {
+        if let Some(t) = self.tempering {
+            if self.is_trustworthy() {
+                return None;
+            }
+            return Some(format!(
+                "the replica-exchange sampler may not be mixed: {} round trips over {} runs \
+                 of {} sweeps (should be at least one per run), lowest swap rate {:.3} \
+                 between neighbouring levels of {} (should be ≥ {}), R̂ = {:.3} (≤ {}), \
+                 autocorrelation time {:.1} samples for {} per run (fewer than {} \
+                 effective); use more samples or a longer burn-in",
+                t.round_trips,
+                self.chains,
+                t.sweeps,
+                t.min_swap_rate,
+                t.levels,
+                Self::MIN_SWAP_RATE,
+                self.r_hat,
+                Self::MAX_R_HAT,
+                self.longest_autocorrelation_time(),
+                self.samples_per_chain,
+                Self::MIN_EFFECTIVE_PER_CHAIN
+            ));
+        }
         (!self.is_trustworthy()).then(|| {
             format!(
                 "the Monte Carlo chains may not be equilibrated: R̂ = {:.3} across {} chains \
@@ -113,7 +223,7 @@ impl ChainDiagnostics {
 }
 
 /// 1 + 2 Σ_k ρ(k), summed while ρ(k) > 0.05 and k < M/4.
-fn autocorrelation_time(x: &[f64], mu: f64, var: f64) -> f64 {
+pub(crate) fn autocorrelation_time(x: &[f64], mu: f64, var: f64) -> f64 {
     if var <= 0.0 {
         return 1.0;
     }

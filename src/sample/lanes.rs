@@ -9,6 +9,8 @@
 //! so a chain's samples do not depend on which other chains share its group, nor on the
 //! number of threads.
 
+use std::sync::Arc;
+
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -105,13 +107,18 @@ struct Group<'a> {
     stride: usize,
     /// J column-major in f64, for the refreshes.
     couplings: &'a [f64],
-    /// J column-major in f32, for the flips, each column padded with zeros to `stride`.
-    couplings_f32: AlignedF32,
+    /// J column-major in f32, for the flips, each column padded with zeros to `stride`
+    /// (shared by the groups of a temperature ladder).
+    couplings_f32: Arc<AlignedF32>,
     /// h − J·1 in f64: the fields of the all-down state (the refreshes add 2J_·k per up
     /// spin k).
-    base: Vec<f64>,
+    base: Arc<Vec<f64>>,
     /// h + J·1: the fields of the all-up state.
-    top: Vec<f64>,
+    top: Arc<Vec<f64>>,
+    /// 1/(2β): the halved thresholds of a chain at inverse temperature β. The test
+    /// βΔE ≤ t(u) is ΔE ≤ t(u)/β, so a tempered chain runs on the model's own fields and
+    /// only its thresholds scale (0.5 at β = 1, which keeps that case bit for bit).
+    half_over_beta: f32,
     /// Site i's spins of the eight lanes (lanes without a chain hold −1 and never flip).
     spins: Vec<Site>,
     /// Lane l's local fields at l·S..l·S + N (S = `stride`; the padding stays zero).
@@ -146,9 +153,10 @@ impl<'a> Group<'a> {
             n,
             stride,
             couplings,
-            couplings_f32,
-            base,
-            top,
+            couplings_f32: Arc::new(couplings_f32),
+            base: Arc::new(base),
+            top: Arc::new(top),
+            half_over_beta: 0.5,
             spins,
             fields: AlignedF32::zeros(LANES * stride),
             thresholds: vec![Site([0.0; LANES]); n],
@@ -181,6 +189,39 @@ impl<'a> Group<'a> {
             }
         }
         self.since_refresh = 0;
+    }
+
+    /// A group on the same model (sharing its couplings) with other spins and streams, at
+    /// inverse temperature `beta`.
+    fn sibling(&self, spins: Vec<Site>, streams: Streams, beta: f64) -> Self {
+        let mut group = Group {
+            spins,
+            fields: AlignedF32::zeros(LANES * self.stride),
+            thresholds: vec![Site([0.0; LANES]); self.n],
+            streams,
+            half_over_beta: (0.5 / beta) as f32,
+            ..self.clone_shared()
+        };
+        group.refresh();
+        group
+    }
+
+    /// The shared parts with empty per-lane state (filled in by the caller).
+    fn clone_shared(&self) -> Self {
+        Group {
+            n: self.n,
+            stride: self.stride,
+            couplings: self.couplings,
+            couplings_f32: Arc::clone(&self.couplings_f32),
+            base: Arc::clone(&self.base),
+            top: Arc::clone(&self.top),
+            half_over_beta: self.half_over_beta,
+            spins: Vec::new(),
+            fields: AlignedF32::zeros(0),
+            thresholds: Vec::new(),
+            since_refresh: 0,
+            streams: self.streams,
+        }
     }
 
     /// Lane l's spins, site by site.
@@ -237,7 +278,7 @@ fn uniform24(bits: u64) -> f32 {
     "x86_64+avx2+fma",
     "x86_64+sse4.2"
 ))]
-fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site]) {
+fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site], scale: f32) {
     const FMA: bool = multiversion::target::target_cfg_f!(target_feature = "fma");
     // A local copy, so that the state stays in registers through the loop.
     let mut local = *streams;
@@ -251,7 +292,7 @@ fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site]
         }
         // Sixteen at once: one 512-bit vector where the instruction set has it.
         for v in &mut t {
-            *v = 0.5 * U::threshold::<FMA>(*v);
+            *v = scale * U::threshold::<FMA>(*v);
         }
         pair[0].0.copy_from_slice(&t[..LANES]);
         pair[1].0.copy_from_slice(&t[LANES..]);
@@ -259,7 +300,7 @@ fn draw_thresholds<U: UpdateRule>(streams: &mut Streams, thresholds: &mut [Site]
     for last in pairs.into_remainder() {
         let bits = local.next();
         for (l, t) in last.0.iter_mut().enumerate() {
-            *t = 0.5 * U::threshold::<FMA>(uniform24(bits[l] >> 40));
+            *t = scale * U::threshold::<FMA>(uniform24(bits[l] >> 40));
         }
     }
     *streams = local;
@@ -435,7 +476,11 @@ fn sweeps<U: UpdateRule>(group: &mut Group<'_>, count: usize, active: [bool; LAN
     let active = (0..LANES).fold(0u32, |m, l| m | (u32::from(active[l]) << l));
     let avx512 = has_avx512();
     for _ in 0..count {
-        draw_thresholds::<U>(&mut group.streams, &mut group.thresholds);
+        draw_thresholds::<U>(
+            &mut group.streams,
+            &mut group.thresholds,
+            group.half_over_beta,
+        );
         if avx512 {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the features it is compiled for were detected at run time.
@@ -554,6 +599,131 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
             conditional,
         })
         .collect()
+}
+
+/// A temperature ladder of a pairwise model for replica exchange: one group per inverse
+/// temperature β_k (all sharing the model's couplings, only their thresholds scaled by
+/// 1/β_k), lane l of every group belonging to independent run l. Swapping two replicas
+/// of a run swaps their configurations and local fields between neighbouring groups: the
+/// fields are those of the unscaled model at every level, so nothing is recomputed.
+pub(super) struct LaneLadder<'a> {
+    groups: Vec<Group<'a>>,
+    h: Vec<f64>,
+    active: [bool; LANES],
+}
+
+impl<'a> LaneLadder<'a> {
+    /// The ladder with `replicas[k][l]` (spins of the model's size, generators) at level k
+    /// and lane l, at inverse temperatures `betas`; `couplings` is J column-major in f64.
+    pub(super) fn new(
+        h: &[f64],
+        couplings: &'a [f64],
+        betas: &[f64],
+        replicas: &[Vec<Chain>],
+    ) -> Self {
+        let lanes = replicas.first().map_or(0, Vec::len);
+        debug_assert!(lanes <= LANES && replicas.iter().all(|r| r.len() == lanes));
+        let spins_of = |chains: &[Chain]| {
+            let mut spins = vec![Site([-1.0; LANES]); h.len()];
+            for (l, chain) in chains.iter().enumerate() {
+                for (site, &s) in spins.iter_mut().zip(&chain.spins) {
+                    site.0[l] = f32::from(s);
+                }
+            }
+            spins
+        };
+        let first = Group::new(
+            h,
+            couplings,
+            spins_of(&replicas[0]),
+            Streams::load(&replicas[0]),
+        );
+        let mut groups = Vec::with_capacity(betas.len());
+        for (&beta, chains) in betas.iter().zip(replicas).skip(1) {
+            groups.push(first.sibling(spins_of(chains), Streams::load(chains), beta));
+        }
+        let mut bottom = first;
+        bottom.half_over_beta = (0.5 / betas[0]) as f32;
+        groups.insert(0, bottom);
+        let mut active = [false; LANES];
+        active[..lanes].fill(true);
+        LaneLadder {
+            groups,
+            h: h.to_vec(),
+            active,
+        }
+    }
+
+    /// Levels of the ladder.
+    pub(super) fn levels(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// `count` sweeps of every level.
+    pub(super) fn sweep<U: UpdateRule>(&mut self, count: usize) {
+        for group in &mut self.groups {
+            sweeps::<U>(group, count, self.active);
+        }
+    }
+
+    /// The energy E(s) = −Σ h s − ½ Σ J s s of every lane at level k (at β = 1), from the
+    /// kept fields f = h + J s: E = −½ Σ_i s_i (h_i + f_i).
+    pub(super) fn energies(&self, k: usize) -> [f64; LANES] {
+        let group = &self.groups[k];
+        let mut out = [0.0; LANES];
+        for (l, e) in out.iter_mut().enumerate() {
+            let fields = &group.fields.as_slice()[l * group.stride..l * group.stride + group.n];
+            let mut sum = 0.0f64;
+            for ((site, &f), &h) in group.spins.iter().zip(fields).zip(&self.h) {
+                sum += f64::from(site.0[l]) * (h + f64::from(f));
+            }
+            *e = -0.5 * sum;
+        }
+        out
+    }
+
+    /// The number of up spins of every lane at level k.
+    pub(super) fn ups(&self, k: usize) -> [u32; LANES] {
+        let mut out = [0u32; LANES];
+        for site in &self.groups[k].spins {
+            for (o, &s) in out.iter_mut().zip(&site.0) {
+                *o += u32::from(s > 0.0);
+            }
+        }
+        out
+    }
+
+    /// Exchanges the configurations (and fields) of lane l at levels k and k + 1.
+    pub(super) fn swap(&mut self, k: usize, l: usize) {
+        let (low, high) = self.groups.split_at_mut(k + 1);
+        let (a, b) = (&mut low[k], &mut high[0]);
+        for (x, y) in a.spins.iter_mut().zip(b.spins.iter_mut()) {
+            std::mem::swap(&mut x.0[l], &mut y.0[l]);
+        }
+        let range = l * a.stride..l * a.stride + a.n;
+        a.fields.as_mut_slice()[range.clone()].swap_with_slice(&mut b.fields.as_mut_slice()[range]);
+    }
+
+    /// Sets bit `bit` of each site's word of every lane at level 0 whose spin is up.
+    pub(super) fn record_bottom(&self, words: &mut [[u64; LANES]], bit: usize) {
+        record_bits(&self.groups[0].spins, words, bit);
+    }
+
+    /// Lane l's local fields at level 0 (for the Rao–Blackwellised estimator).
+    pub(super) fn bottom_fields(&self, l: usize) -> &[f32] {
+        let g = &self.groups[0];
+        &g.fields.as_slice()[l * g.stride..l * g.stride + g.n]
+    }
+
+    /// Writes every replica's spins and generator back.
+    pub(super) fn store(&self, replicas: &mut [Vec<Chain>]) {
+        for (group, chains) in self.groups.iter().zip(replicas.iter_mut()) {
+            group.streams.store(chains);
+            for (l, chain) in chains.iter_mut().enumerate() {
+                chain.spins = group.lane_spins(l).map(|s| s as i8).collect();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -676,8 +846,8 @@ mod tests {
             let mut a = group(&h, &j, 3);
             let mut b = a.clone();
             for _ in 0..300 {
-                draw_thresholds::<MetropolisRule>(&mut a.streams, &mut a.thresholds);
-                draw_thresholds::<MetropolisRule>(&mut b.streams, &mut b.thresholds);
+                draw_thresholds::<MetropolisRule>(&mut a.streams, &mut a.thresholds, 0.5);
+                draw_thresholds::<MetropolisRule>(&mut b.streams, &mut b.thresholds, 0.5);
                 sites_portable(&mut a, active);
                 // SAFETY: the features were detected above.
                 unsafe { sites_avx512(&mut b, active) };
@@ -693,7 +863,7 @@ mod tests {
         let mut c = group(&h, &j, 3);
         let start = c.spins.clone();
         for _ in 0..50 {
-            draw_thresholds::<MetropolisRule>(&mut c.streams, &mut c.thresholds);
+            draw_thresholds::<MetropolisRule>(&mut c.streams, &mut c.thresholds, 0.5);
             sites_portable(&mut c, active);
         }
         for l in [3, 6] {

@@ -13,6 +13,7 @@ pub mod gibbs;
 pub mod glauber;
 mod lanes;
 pub mod metropolis;
+pub mod tempering;
 
 use nalgebra::DVector;
 use serde::{de::DeserializeOwned, Serialize};
@@ -30,6 +31,7 @@ pub use fresh::{FreshIsing, FreshSamples};
 pub use gibbs::HeatBath;
 pub use glauber::simulate;
 pub use metropolis::MetropolisRule;
+pub use tempering::{LevelEnergies, ReplicaExchange, TemperingSettings, TemperingState};
 
 /// Metropolis single-spin-flip chains.
 pub type Metropolis = Mcmc<MetropolisRule>;
