@@ -364,12 +364,19 @@ impl<U: UpdateRule> Ladder for Lanes<'_, U> {
     }
 }
 
+/// What one bank returns: its statistics, its replicas `[level][lane]` and the
+/// replica labels `[level][lane]`.
+type BankResult = (BankRun, Vec<Vec<Chain>>, Vec<Vec<u32>>);
+
+/// One scalar replica: spins, local state, generator.
+type ScalarReplica<T, M> = (Vec<Spin>, <M as FlipEnergy<T>>::Local, Xoshiro256PlusPlus);
+
 /// Scalar replicas of any [`FlipEnergy`] model.
 struct Scalar<'m, T: Real, M: FlipEnergy<T>, U: UpdateRule> {
     model: &'m M,
     betas: Vec<T>,
-    /// `[level][lane]`: spins, local state, generator.
-    replicas: Vec<Vec<(Vec<Spin>, M::Local, Xoshiro256PlusPlus)>>,
+    /// `[level][lane]`.
+    replicas: Vec<Vec<ScalarReplica<T, M>>>,
     rule: std::marker::PhantomData<U>,
 }
 
@@ -502,10 +509,9 @@ fn run_bank(ladder: &mut dyn Ladder, state: &mut BankState<'_>, job: Stretch<'_>
         ..Default::default()
     };
     let mut energies: Vec<[f64; LANES]> = (0..k_levels).map(|k| ladder.energies(k)).collect();
-    let mut round = job.first_round;
     let mut pending = vec![[0u64; LANES]; n];
     let total_sweeps = job.burn_in + longest * job.sweeps;
-    for sweep in 0..total_sweeps {
+    for (sweep, round) in (0..total_sweeps).zip(job.first_round..) {
         ladder.sweep();
         for (k, e) in energies.iter_mut().enumerate() {
             *e = ladder.energies(k);
@@ -514,6 +520,7 @@ fn run_bank(ladder: &mut dyn Ladder, state: &mut BankState<'_>, job: Stretch<'_>
         let parity = (round % 2) as usize;
         for k in (parity..k_levels.saturating_sub(1)).step_by(2) {
             let d_beta = job.betas[k] - job.betas[k + 1];
+            #[allow(clippy::needless_range_loop)] // `l` indexes four arrays
             for l in 0..lanes {
                 let log_a = d_beta * (energies[k][l] - energies[k + 1][l]);
                 out.attempts[k] += 1;
@@ -530,7 +537,6 @@ fn run_bank(ladder: &mut dyn Ladder, state: &mut BankState<'_>, job: Stretch<'_>
                 }
             }
         }
-        round += 1;
         for l in 0..lanes {
             let top = state.labels[k_levels - 1][l] as usize;
             state.heading_up[l][top] = true;
@@ -547,7 +553,7 @@ fn run_bank(ladder: &mut dyn Ladder, state: &mut BankState<'_>, job: Stretch<'_>
             }
         }
         out.count += lanes as f64;
-        if sweep < job.burn_in || (sweep - job.burn_in + 1) % job.sweeps != 0 {
+        if sweep < job.burn_in || !(sweep - job.burn_in + 1).is_multiple_of(job.sweeps) {
             continue;
         }
         let t = (sweep - job.burn_in) / job.sweeps;
@@ -755,7 +761,7 @@ impl<U: UpdateRule> ReplicaExchange<U> {
             record_levels: self.record_levels && record,
             first_round,
         };
-        let results: Vec<(BankRun, Vec<Vec<Chain>>, Vec<Vec<u32>>)> = banks
+        let results: Vec<BankResult> = banks
             .into_par_iter()
             .zip(labels)
             .zip(self.state.swaps.par_chunks_mut(LANES))
@@ -918,7 +924,7 @@ impl<U: UpdateRule> ReplicaExchange<U> {
         let sweeps =
             samples.iter().map(|s| s.n_samples()).max().unwrap_or(0) * self.settings.sweeps;
         ChainDiagnostics::of_runs(&active, &energy)
-            .map_or_else(|| ChainDiagnostics::empty(self.settings.runs), |d| d)
+            .unwrap_or_else(|| ChainDiagnostics::empty(self.settings.runs))
             .with_tempering(Tempering {
                 levels,
                 min_beta: self.state.betas.last().copied().unwrap_or(1.0),
