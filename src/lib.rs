@@ -119,6 +119,7 @@ pub mod sample;
 pub mod solve;
 pub mod stats;
 pub mod testing;
+pub mod thermo;
 pub mod transitions;
 pub mod validate;
 

@@ -9,13 +9,13 @@ mod paths;
 mod progress;
 mod sample;
 mod signals;
+mod thermo;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use spinfer::{
-    data::Layout, init::Init, optim::OptimizerKind, sample::SamplerKind, solve::SolverKind,
-    validate::Split, Result,
+    data::Layout, init::Init, optim::OptimizerKind, solve::SolverKind, validate::Split, Result,
 };
 
 /// Statistical inference of spin models (equilibrium and kinetic Ising) by Boltzmann learning.
@@ -48,6 +48,9 @@ enum Command {
     /// (kinetic) lagged correlations from fresh samples, with Pearson r, slope, RMSE and
     /// distance per site.
     Compare(compare::CompareArgs),
+    /// Specific heat C(T), log Z and entropy of an equilibrium model from a replica-exchange
+    /// ladder.
+    Thermo(thermo::ThermoArgs),
     /// Planted-model recovery on built-in defaults: true vs inferred parameters.
     Demo(demo::DemoArgs),
 }
@@ -96,27 +99,6 @@ impl From<OptimizerArg> for OptimizerKind {
             OptimizerArg::Sgd => OptimizerKind::Sgd,
             OptimizerArg::Momentum => OptimizerKind::Momentum,
             OptimizerArg::Adam => OptimizerKind::Adam,
-        }
-    }
-}
-
-/// Sampler names on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum SamplerArg {
-    /// Metropolis chains.
-    Metropolis,
-    /// Heat-bath chains.
-    Gibbs,
-    /// Exact enumeration (N <= 20).
-    Exact,
-}
-
-impl From<SamplerArg> for SamplerKind {
-    fn from(s: SamplerArg) -> SamplerKind {
-        match s {
-            SamplerArg::Metropolis => SamplerKind::Metropolis,
-            SamplerArg::Gibbs => SamplerKind::Gibbs,
-            SamplerArg::Exact => SamplerKind::Exact,
         }
     }
 }
@@ -309,6 +291,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sample(args) => sample::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Thermo(args) => thermo::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

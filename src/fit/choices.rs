@@ -93,7 +93,7 @@ impl Default for IsingChoices {
         IsingChoices {
             common: FitChoices::default(),
             method: IsingMethod::Boltzmann,
-            sampler: SamplerKind::Metropolis,
+            sampler: SamplerKind::Auto,
             samples: None,
             max_samples: None,
             sweeps: None,

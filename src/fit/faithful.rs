@@ -55,13 +55,24 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
 
     /// The model with parameters `params` against the data, from fresh samples.
     pub fn measure(&self, params: &DVector<T>) -> Result<(Faithfulness, Moments)> {
+        self.measure_certified(params).map(|(f, m, _)| (f, m))
+    }
+
+    /// [`FaithfulCheck::measure`], and whether the fresh samples' own diagnostics certify
+    /// them (a model whose samplers do not mix cannot be judged faithful).
+    pub fn measure_certified(&self, params: &DVector<T>) -> Result<(Faithfulness, Moments, bool)> {
         let mut model = Ising::zeros(self.n);
         model.set_params(params);
-        let (moments, means_noise, pairs_noise) = self.rule.fresh.ising_moments(&model)?;
+        let fresh = self.rule.fresh.ising_rao_blackwell(&model)?;
+        let certified = fresh
+            .diagnostics
+            .as_ref()
+            .is_none_or(|d| d.is_trustworthy());
         Ok((
-            Faithfulness::of(&self.data, &moments, &self.reference)
-                .with_noise(means_noise, pairs_noise),
-            moments,
+            Faithfulness::of(&self.data, &fresh.moments, &self.reference)
+                .with_noise(fresh.means_noise, fresh.pairs_noise),
+            fresh.moments,
+            certified,
         ))
     }
 
@@ -87,10 +98,10 @@ impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
         if !noisy || !k.is_multiple_of(self.rule.every) {
             return Control::Continue;
         }
-        match self.measure(params) {
-            Ok((f, m)) => {
+        match self.measure_certified(params) {
+            Ok((f, m, certified)) => {
                 self.last = Some((k, f, m));
-                if f.worst_ratio() <= self.rule.target {
+                if certified && f.worst_ratio() <= self.rule.target {
                     Control::Reached
                 } else {
                     Control::Continue

@@ -158,7 +158,7 @@ impl Default for IsingFitSettings {
             learn: LearnSettings::default()
                 .with_max_iters(1000)
                 .with_grad_tol(1e-8),
-            sampler: SamplerKind::Metropolis,
+            sampler: SamplerKind::Auto,
             mcmc: McmcSettings::default()
                 .with_samples(10_000)
                 .with_rao_blackwell(true),

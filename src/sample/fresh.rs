@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use nalgebra::{DMatrix, DVector};
 
-use super::{simulate, McmcSettings, Metropolis, Sampler};
+use super::{
+    simulate, ChainDiagnostics, McmcSettings, Metropolis, ReplicaExchange, Sampler,
+    TemperingSettings,
+};
 use crate::{
     model::{FlipEnergy, KineticIsing},
     stats::{pair_index, Moments, PairStatistics},
@@ -17,8 +20,12 @@ use crate::{
 /// Fresh samples of an equilibrium model with Rao–Blackwellised moments.
 #[derive(Clone, Debug)]
 pub struct FreshIsing {
-    /// The samples (16 chains, in chain order).
+    /// The samples (16 chains or runs, in order).
     pub samples: Raster,
+    /// How the sampler that drew them mixed.
+    pub diagnostics: Option<ChainDiagnostics>,
+    /// Whether they come from replica exchange (the Metropolis chains did not mix).
+    pub tempered: bool,
     /// Means and pair moments from the conditional means of the samples.
     pub moments: Moments,
     /// Root mean square standard error of the means.
@@ -67,7 +74,9 @@ impl FreshSamples {
         super::chains::check_sweeps(self.sweeps, self.burn_in)
     }
 
-    /// Means and pair moments of an equilibrium model from 16 independent Metropolis chains,
+    /// Means and pair moments of an equilibrium model from 16 independent Metropolis chains
+    /// (or, when their diagnostics fail, 16 independent replica-exchange runs of the same
+    /// length: single-site chains stay in one mode of a model with collective states),
     /// Rao–Blackwellised (from the conditional means of each recorded sample, see
     /// [`crate::Statistics::average_conditional`]), with the root mean square standard
     /// errors of the means and of the pair moments from the spread of the chains.
@@ -84,8 +93,18 @@ impl FreshSamples {
         self.check()?;
         let n = model.n_spins();
         crate::raster::check_request("samples", self.samples, n, self.samples)?;
+        let stats = PairStatistics::new(n);
         let mut chains = self.chains(true)?;
-        let averages = Sampler::<T, M>::averages(&mut chains, model, &PairStatistics::new(n))?;
+        let mut averages = Sampler::<T, M>::averages(&mut chains, model, &stats)?;
+        let mut diagnostics = Sampler::<T, M>::diagnostics(&chains);
+        let mut samples = chains.last_samples().cloned();
+        let tempered = !diagnostics.as_ref().is_none_or(|d| d.is_trustworthy());
+        if tempered {
+            let mut pt: ReplicaExchange = ReplicaExchange::new(self.tempering(true))?;
+            averages = Sampler::<T, M>::averages(&mut pt, model, &stats)?;
+            diagnostics = Sampler::<T, M>::diagnostics(&pt);
+            samples = pt.last_samples().cloned();
+        }
         let mut moments = Moments {
             samples: self.samples,
             means: averages.stats.rows(0, n).clone_owned(),
@@ -103,10 +122,9 @@ impl FreshSamples {
             .unwrap_or_else(|| DVector::zeros(averages.stats.len()));
         let rms = |v: &[f64]| (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt();
         Ok(FreshIsing {
-            samples: chains
-                .last_samples()
-                .cloned()
-                .unwrap_or_else(|| Raster::zeros(n, 0)),
+            samples: samples.unwrap_or_else(|| Raster::zeros(n, 0)),
+            diagnostics,
+            tempered,
             moments,
             means_noise: rms(&se.as_slice()[..n]),
             pairs_noise: rms(&se.as_slice()[n..]),
@@ -126,11 +144,29 @@ impl FreshSamples {
         )
     }
 
-    /// Samples of an equilibrium model from 16 independent Metropolis chains.
+    /// 16 independent replica-exchange runs with the same samples, burn-in and seed.
+    fn tempering(&self, rao_blackwell: bool) -> TemperingSettings {
+        TemperingSettings::default()
+            .with_samples(self.samples)
+            .with_runs(Self::CHAINS)
+            .with_burn_in(self.burn_in)
+            .with_persistent(false)
+            .with_seed(self.seed)
+            .with_rao_blackwell(rao_blackwell)
+    }
+
+    /// Samples of an equilibrium model from 16 independent Metropolis chains, or from
+    /// replica exchange when the chains' diagnostics fail.
     pub fn ising<T: Real, M: FlipEnergy<T>>(&self, model: &M) -> Result<Raster> {
         self.check()?;
         crate::raster::check_request("samples", self.samples, model.n_spins(), self.samples)?;
-        Ok(self.chains(false)?.sample(model))
+        let mut chains = self.chains(false)?;
+        let samples = chains.sample(model);
+        if ChainDiagnostics::of(&samples, Self::CHAINS).is_none_or(|d| d.is_trustworthy()) {
+            return Ok(samples);
+        }
+        let mut pt: ReplicaExchange = ReplicaExchange::new(self.tempering(false))?;
+        Ok(pt.sample(model))
     }
 
     /// A time series of a kinetic model by parallel Glauber dynamics after a burn-in.

@@ -94,6 +94,10 @@ impl Default for TemperingSettings {
     }
 }
 
+/// A persistent adaptive ladder whose lowest neighbouring swap rate falls below this is
+/// placed again at the next call (the placement aims at rates near 0.3).
+const REPLACE_BELOW_SWAP_RATE: f64 = 0.1;
+
 /// Rounds of ladder placement before the burn-in, and sweeps per round.
 const ADAPT_ROUNDS: usize = 4;
 const ADAPT_SWEEPS: usize = 200;
@@ -866,7 +870,7 @@ impl<U: UpdateRule> ReplicaExchange<U> {
                     self.settings.spacing,
                     self.settings.max_levels,
                 );
-                self.replace_ladder(betas, round);
+                self.replace_ladder(betas, self.state.rounds.wrapping_add(round));
             }
         }
         self.stretch(model, self.settings.burn_in, 0, false);
@@ -881,7 +885,21 @@ impl<U: UpdateRule> ReplicaExchange<U> {
     fn draw<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Vec<BankRun> {
         self.prepare(model);
         let runs = self.stretch(model, 0, self.state.samples, true);
-        self.last_diagnostics = Some(self.diagnose(&runs));
+        let diagnostics = self.diagnose(&runs);
+        // Learning moves the model away from the one the ladder was placed for: when a
+        // pair of levels has nearly stopped swapping, the next call places it again from
+        // the current model (the replicas are kept as the starting point).
+        let stale = diagnostics
+            .tempering
+            .is_some_and(|t| t.min_swap_rate < REPLACE_BELOW_SWAP_RATE);
+        if stale && self.settings.persistent && self.settings.ladder.is_none() {
+            for level in &mut self.state.replicas {
+                for chain in level.iter_mut() {
+                    chain.burned_in = false;
+                }
+            }
+        }
+        self.last_diagnostics = Some(diagnostics);
         self.last_levels = self.record_levels.then(|| LevelEnergies {
             betas: self.state.betas.clone(),
             energies: (0..self.state.betas.len())

@@ -64,6 +64,16 @@ impl Default for Growth {
     }
 }
 
+/// Standard deviations of g_t · g_{t−1} beyond which successive Monte Carlo gradients
+/// count as turned against each other (or as agreeing).
+pub const OVERSHOOT_SIGMAS: f64 = 3.0;
+/// Factor on the steps after an overshoot.
+pub const OVERSHOOT_SHRINK: f64 = 0.7;
+/// Factor on the steps after a gradient that agrees with the previous one.
+pub const OVERSHOOT_RECOVERY: f64 = 1.05;
+/// Smallest factor overshoots bring the steps to.
+pub const MIN_STEP_SCALE: f64 = 0.05;
+
 /// First-order ascent θ ← θ + optimiser step along the gradient.
 ///
 /// * With `centred` (and an objective that has a [`crate::model::Centering`]), the
@@ -210,6 +220,10 @@ pub struct StochasticState<T: Real, S> {
     /// would lag).
     #[serde(default)]
     pub stationary: bool,
+    /// Monte Carlo fits: the last gradient and its standard errors, for the overshoot test
+    /// ([`Stochastic::damp_overshoot`]).
+    #[serde(default)]
+    pub previous: Option<(DVector<f64>, DVector<f64>)>,
     /// The last parameters whose evaluation was finite (not saved: only for errors).
     #[serde(skip)]
     pub last_good: Option<DVector<T>>,
@@ -293,6 +307,7 @@ where
             steps: 0,
             noisy: 0,
             stationary: false,
+            previous: None,
             last_good: None,
         })
     }
@@ -316,6 +331,7 @@ where
             };
             state.last_good = Some(problem.model().params().clone());
             self.grow_samples(problem, state, &evaluation)?;
+            self.damp_overshoot(state, &evaluation);
             state.cached = Some(evaluation);
         }
         let evaluation = state.cached.as_ref().expect("evaluated above");
@@ -451,6 +467,43 @@ impl<O: Optimizer> Stochastic<O> {
                 evaluation.gradient
             }
         }
+    }
+
+    /// Monte Carlo steps that overshoot: when the gradient has turned against the previous
+    /// one by more than the noise allows, g_t · g_{t−1} < −[`OVERSHOOT_SIGMAS`] σ with
+    /// σ² = Σ_k (SE_{t,k} g_{t−1,k})² + (SE_{t−1,k} g_{t,k})², the iterate is bouncing
+    /// across the optimum along a stiff direction (the balance of two collective states of
+    /// a model near a first-order transition moves with every field at once). The steps
+    /// then shrink by [`OVERSHOOT_SHRINK`] (down to [`MIN_STEP_SCALE`]) and the average of
+    /// iterates starts; a gradient that significantly agrees with the previous one lets them
+    /// grow back by [`OVERSHOOT_RECOVERY`] up to the optimiser's own size. Gradients within
+    /// the noise change nothing, so fits whose iterates only drift and then fluctuate take
+    /// the optimiser's steps unchanged.
+    fn damp_overshoot<T: Real, S>(
+        &self,
+        state: &mut StochasticState<T, S>,
+        evaluation: &Evaluation,
+    ) {
+        let (true, Some(se)) = (self.growth.is_some(), evaluation.std_error.as_ref()) else {
+            return;
+        };
+        let g = &evaluation.gradient;
+        if let Some((g0, se0)) = &state.previous {
+            if g0.len() == g.len() {
+                let dot = g.dot(g0);
+                let var: f64 = (0..g.len())
+                    .map(|k| (se[k] * g0[k]).powi(2) + (se0[k] * g[k]).powi(2))
+                    .sum();
+                let sigma = var.sqrt();
+                if dot < -OVERSHOOT_SIGMAS * sigma {
+                    state.step_scale = (state.step_scale * OVERSHOOT_SHRINK).max(MIN_STEP_SCALE);
+                    state.stationary = true;
+                } else if dot > OVERSHOOT_SIGMAS * sigma {
+                    state.step_scale = (state.step_scale * OVERSHOOT_RECOVERY).min(1.0);
+                }
+            }
+        }
+        state.previous = Some((g.clone(), se.clone()));
     }
 
     /// [`Growth`]: counts noise-dominated evaluations and grows the samples after

@@ -148,13 +148,19 @@ impl Comparison {
         let f = fresh.ising_rao_blackwell(model)?;
         let triplets = Triplets::for_spins(data.n_spins(), 1);
         let mut c = Self::equal_time_with(data, &f.samples, &f.moments, &triplets)?;
-        c.chains = ChainDiagnostics::of(&f.samples, FreshSamples::CHAINS);
+        c.chains = f.diagnostics;
         c.faithfulness = c
             .faithfulness
             .map(|r| r.with_noise(f.means_noise, f.pairs_noise));
-        c.estimator = "Rao–Blackwellised: from the conditional means E[s_i | s_∖i] of the fresh \
-                       samples"
-            .into();
+        c.estimator = format!(
+            "Rao–Blackwellised: from the conditional means E[s_i | s_∖i] of the fresh \
+             samples{}",
+            if f.tempered {
+                ", drawn by replica exchange (the Metropolis chains did not mix)"
+            } else {
+                ""
+            }
+        );
         Ok(c)
     }
 
@@ -228,11 +234,18 @@ impl Comparison {
             );
         }
         if let Some(d) = &self.chains {
+            let ladder = d.tempering.map_or(String::new(), |t| {
+                format!(
+                    " Replica exchange over {} temperatures down to β = {:.3}: {} round trips, \
+                     lowest swap rate {:.3}.",
+                    t.levels, t.min_beta, t.round_trips, t.min_swap_rate
+                )
+            });
             out = format!(
-                "Fresh chains: R̂ = {:.3} across {} chains, autocorrelation time {:.1} samples.{}\n\n{out}",
+                "Fresh chains: R̂ = {:.3} across {} chains, autocorrelation time {:.1} samples.{ladder}{}\n\n{out}",
                 d.r_hat,
                 d.chains,
-                d.autocorrelation_time,
+                d.longest_autocorrelation_time(),
                 d.warning().map_or(String::new(), |w| format!(" **Warning: {w}.**"))
             );
         }

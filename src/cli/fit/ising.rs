@@ -55,7 +55,7 @@ fn settings(a: &IsingArgs) -> Result<IsingFitSettings> {
             MethodArg::Boltzmann => IsingMethod::Boltzmann,
             MethodArg::PseudoLikelihood => IsingMethod::PseudoLikelihood,
         },
-        sampler: a.sampler.into(),
+        sampler: a.sampler,
         samples: a.samples,
         max_samples: a.max_samples,
         sweeps: a.sweeps,

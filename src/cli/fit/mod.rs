@@ -13,7 +13,7 @@ use spinfer::{
     Error, Result,
 };
 
-use super::{CommonFit, Precision, SamplerArg};
+use super::{CommonFit, Precision};
 
 #[derive(Subcommand, Debug)]
 pub enum FitCommand {
@@ -27,9 +27,11 @@ pub enum FitCommand {
 pub struct IsingArgs {
     #[command(flatten)]
     common: CommonFit,
-    /// Model side of the gradient.
-    #[arg(long, value_enum, default_value = "metropolis")]
-    sampler: SamplerArg,
+    /// Model side of the gradient: auto (Metropolis chains while their diagnostics certify
+    /// them, replica exchange from the first iteration where they do not), metropolis,
+    /// gibbs, tempering (replica exchange) or exact (N <= 20).
+    #[arg(long, value_enum, default_value = "auto")]
+    sampler: spinfer::sample::SamplerKind,
     /// Monte Carlo samples per iteration at the start (they double when the gradient is
     /// mostly noise, up to --max-samples).
     #[arg(long)]
