@@ -82,6 +82,7 @@ fn quality(model: &Ising<f64>, data_connected: &[f64]) -> Result<f64> {
         burn_in: 1000,
         sweeps: 2,
         seed: 7,
+        ..Default::default()
     };
     let samples = fresh.ising(model)?;
     let model_connected = upper_triangle(&Moments::of(&samples).connected());

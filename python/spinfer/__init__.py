@@ -62,7 +62,7 @@ def fit_ising(
     X: Any,
     *,
     layout: str = "samples-by-spins",
-    sampler: str = "metropolis",
+    sampler: str = "auto",
     method: str = "boltzmann",
     solver: str = "auto",
     init: str = "auto",
@@ -92,8 +92,10 @@ def fit_ising(
     (Boltzmann learning: dL/dtheta = <phi>_data - <phi>_model), as ``spinfer fit ising``.
 
     The defaults reach a model as faithful as the data: Monte Carlo fits (``sampler``
-    ``"metropolis"`` or ``"gibbs"``) start from the pseudo-likelihood maximum, take averaged
-    Adam steps on growing samples, and stop once fresh samples of the model reproduce the
+    ``"auto"``: Metropolis chains until three calls in a row fail their diagnostics, then
+    replica exchange; or ``"metropolis"``, ``"gibbs"``, ``"tempering"``) start from
+    independent cells, take averaged Adam steps on growing samples (shrunk when successive
+    gradients turn against each other beyond their noise), and stop once fresh samples of the model reproduce the
     data's means and pair moments within ``target_ratio`` (0.9; 0 turns the rule off) times
     the data's own split-half difference; ``sampler="exact"`` (N <= 20) and
     ``method="pseudo-likelihood"`` are solved by L-BFGS to max|dL/dtheta| <= ``tol``.

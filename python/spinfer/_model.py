@@ -134,13 +134,48 @@ class Model:
         )
 
     def sample(
-        self, n: int, *, seed: int = 1, sweeps: int = 10, burn_in: int = 1000
+        self,
+        n: int,
+        *,
+        seed: int = 1,
+        sweeps: int = 10,
+        burn_in: int = 1000,
+        start: Any = None,
+        layout: str = "samples-by-spins",
     ) -> np.ndarray:
         """``n`` samples (equilibrium: Metropolis, ``sweeps`` sweeps apart after ``burn_in``)
-        or ``n`` time bins (kinetic: parallel Glauber dynamics from a random state), as a
-        (samples x spins) ``uint8`` array of 0/1 (``2 * s - 1`` gives -1/+1). The same seed
+        or ``n`` time bins (kinetic: parallel Glauber dynamics), as a (samples x spins)
+        ``uint8`` array of 0/1 (``2 * s - 1`` gives -1/+1). Kinetic runs start from a random
+        state, or with ``start`` (data in ``layout``) from its first state and without a
+        burn-in: a model with two stable activity levels then stays at the data's.
+        Equilibrium chains start from evenly spaced samples of ``start``. The same seed
         gives the same samples, whatever the number of threads."""
-        return _native.sample(self._spec(), int(n), seed=seed, sweeps=sweeps, burn_in=burn_in)
+        first = None if start is None else spins(start, layout)
+        return _native.sample(
+            self._spec(), int(n), seed=seed, sweeps=sweeps, burn_in=burn_in, start=first
+        )
+
+    def thermo(
+        self,
+        *,
+        t_min: float = 0.5,
+        t_max: float = 50.0,
+        samples: int = 200_000,
+        runs: int = 16,
+        seed: int = 1,
+    ) -> Dict[str, Any]:
+        """The thermodynamics of an equilibrium model from one replica-exchange ladder, as
+        ``spinfer thermo`` computes them: for every temperature T from ``t_min`` to
+        ``t_max`` the specific heat per spin C(T) = Var(E) / (N T^2), <E> and log Z (each
+        a dict of ``value`` and ``std_error`` over ``runs`` independent ladders); log Z at
+        T = 1 by stepping stones from beta = 0, the entropy S = log Z + <E> in nats and in
+        bits per spin, the independent model's entropy and the multi-information
+        S_ind - S; the energy histogram at T = 1; the ladder's diagnostics."""
+        return json.loads(
+            _native.thermo(
+                self._spec(), t_min=t_min, t_max=t_max, samples=samples, runs=runs, seed=seed
+            )
+        )
 
     def log_likelihood(
         self,

@@ -18,7 +18,7 @@ def fit_ising(
     x: npt.NDArray[np.uint8],
     *,
     method: str = "boltzmann",
-    sampler: str = "metropolis",
+    sampler: str = "auto",
     solver: str = "auto",
     init: str = "auto",
     optimizer: Optional[str] = None,
@@ -71,8 +71,23 @@ def save(
     path: str, model: ModelSpec, settings: Optional[str] = None, metrics: Optional[str] = None
 ) -> None: ...
 def sample(
-    model: ModelSpec, n: int, *, seed: int = 1, sweeps: int = 10, burn_in: int = 1000
+    model: ModelSpec,
+    n: int,
+    *,
+    seed: int = 1,
+    sweeps: int = 10,
+    burn_in: int = 1000,
+    start: Optional[npt.NDArray[np.uint8]] = None,
 ) -> npt.NDArray[np.uint8]: ...
+def thermo(
+    model: ModelSpec,
+    *,
+    t_min: Optional[float] = None,
+    t_max: Optional[float] = None,
+    samples: Optional[int] = None,
+    runs: Optional[int] = None,
+    seed: Optional[int] = None,
+) -> str: ...
 def log_likelihood(
     model: ModelSpec,
     x: npt.NDArray[np.uint8],

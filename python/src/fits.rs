@@ -230,7 +230,7 @@ fn finish<'py, M>(
 /// (samples × spins) 0/1 array. With `remote`, the model averages come from it.
 #[pyfunction]
 #[pyo3(signature = (
-    x, *, method="boltzmann", sampler="metropolis", solver="auto", init="auto",
+    x, *, method="boltzmann", sampler="auto", solver="auto", init="auto",
     optimizer=None, lr=None, iters=None, tol=None, samples=None, max_samples=None,
     sweeps=None, chains=None, burn_in=None, seed=1, estimator="rao-blackwell",
     target_ratio=None, target_pearson=None, stepping=None, l1=0.0, l2=0.0, l1_fields=0.0,
@@ -277,7 +277,11 @@ pub fn fit_ising<'py>(
             [l1, l2, l1_fields, l2_fields],
         )?,
         method: named("method", method, "boltzmann or pseudo-likelihood")?,
-        sampler: named("sampler", sampler, "metropolis, gibbs or exact")?,
+        sampler: named(
+            "sampler",
+            sampler,
+            "auto, metropolis, gibbs, tempering or exact",
+        )?,
         samples,
         max_samples,
         sweeps,

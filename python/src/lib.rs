@@ -30,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::sample, m)?)?;
     m.add_function(wrap_pyfunction!(models::log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(models::compare, m)?)?;
+    m.add_function(wrap_pyfunction!(models::thermo, m)?)?;
     m.add_function(wrap_pyfunction!(models::read_raster, m)?)?;
     m.add_function(wrap_pyfunction!(models::synthetic_retina, m)?)?;
     m.add_class::<chains::Chains>()?;

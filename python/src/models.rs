@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 use spinfer::{
     data::{ModelFile, ModelKind},
     retina::RetinaSettings,
-    sample::{draw, AisSettings, MAX_EXACT_SPINS},
+    sample::{draw_from, AisSettings, MAX_EXACT_SPINS},
+    thermo::{thermodynamics, ThermoSettings},
     validate::{ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Score},
     Transitions,
 };
@@ -63,8 +64,10 @@ pub fn save(
 
 /// Samples of an equilibrium model (Metropolis, `sweeps` apart after `burn_in` sweeps) or a
 /// simulated series of a kinetic model, as the command's `sample` draws them.
+/// With `start` (a checked (samples × spins) 0/1 array), from the data's states as
+/// `spinfer sample --from` starts.
 #[pyfunction]
-#[pyo3(signature = (model, n, *, seed=1, sweeps=10, burn_in=1000))]
+#[pyo3(signature = (model, n, *, seed=1, sweeps=10, burn_in=1000, start=None))]
 pub fn sample<'py>(
     py: Python<'py>,
     model: ModelSpec<'py>,
@@ -72,12 +75,47 @@ pub fn sample<'py>(
     seed: u64,
     sweeps: usize,
     burn_in: usize,
+    start: Option<PyReadonlyArray2<'py, u8>>,
 ) -> PyResult<Bound<'py, PyArray2<u8>>> {
     let file = model_file(&model)?;
+    let start = start.as_ref().map(raster).transpose()?;
     let data = py
-        .detach(|| draw(&file, n, sweeps, burn_in, seed))
+        .detach(|| draw_from(&file, n, sweeps, burn_in, seed, start.as_ref()))
         .map_err(py_error)?;
     Ok(raster_array(py, &data))
+}
+
+/// The thermodynamics of an equilibrium model as `spinfer thermo` computes it (JSON text:
+/// thermo.json).
+#[pyfunction]
+#[pyo3(signature = (model, *, t_min=None, t_max=None, samples=None, runs=None, seed=None))]
+pub fn thermo(
+    py: Python<'_>,
+    model: ModelSpec<'_>,
+    t_min: Option<f64>,
+    t_max: Option<f64>,
+    samples: Option<usize>,
+    runs: Option<usize>,
+    seed: Option<u64>,
+) -> PyResult<String> {
+    let file = model_file(&model)?;
+    if file.kind != spinfer::data::ModelKind::Ising {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "thermo needs an equilibrium (ising) model",
+        ));
+    }
+    let ising = file.to_ising::<f64>().map_err(py_error)?;
+    let mut settings = ThermoSettings::default();
+    settings.t_min = t_min.unwrap_or(settings.t_min);
+    settings.t_max = t_max.unwrap_or(settings.t_max);
+    settings.samples = samples.unwrap_or(settings.samples);
+    settings.runs = runs.unwrap_or(settings.runs);
+    settings.seed = seed.unwrap_or(settings.seed);
+    let result = py
+        .detach(|| thermodynamics(&ising, &settings))
+        .map_err(py_error)?;
+    serde_json::to_string(&result)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 
 /// The log-likelihood of data: per sample for equilibrium models (exact for N ≤ 20, log Z by

@@ -89,3 +89,31 @@ def test_compare_equals_the_commands(tmp_path, command, retina):
     for (d, m), s in zip(values, ours["statistics"]):
         assert len(d) == len(m) > 0
         assert np.sqrt(np.mean((d - m) ** 2)) == pytest.approx(s["agreement"]["rmse"], rel=1e-9)
+
+
+def test_thermo_matches_enumeration():
+    model = planted_ising(10, 3)
+    s = configurations(10)
+    energy = -(s @ model.h + 0.5 * np.einsum("ti,ij,tj->t", s, model.J, s))
+    top = (-energy).max()
+    log_z = top + np.log(np.exp(-energy - top).sum())
+    p = np.exp(-energy - log_z)
+    entropy = log_z + p @ energy
+    t = model.thermo(samples=100_000, seed=2)
+    assert abs(t["log_z"]["value"] - log_z) < max(5 * t["log_z"]["std_error"], 0.01)
+    assert abs(t["entropy"]["value"] - entropy) < max(5 * t["entropy"]["std_error"], 0.01)
+    temps = [level["temperature"] for level in t["levels"]]
+    assert min(temps) == pytest.approx(0.5) and any(abs(x - 1) < 1e-9 for x in temps)
+    with pytest.raises(ValueError, match="equilibrium"):
+        spinfer.Model("kinetic", model.h, model.J).thermo()
+
+
+def test_kinetic_samples_start_from_the_given_states():
+    n = 30
+    J = np.full((n, n), 3.0 / n)
+    np.fill_diagonal(J, 0.0)
+    # Two stable activity levels: a random start runs to the high one, a quiet start stays.
+    model = spinfer.Model("kinetic", np.full(n, 0.3), J)
+    quiet = np.zeros((5, n), dtype=np.uint8)
+    assert model.sample(2000, start=quiet).mean() < 0.05
+    assert model.sample(2000).mean() > 0.9

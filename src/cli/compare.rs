@@ -35,6 +35,10 @@ pub struct CompareArgs {
     /// Kinetic models: the data are repeats of this many bins (no transition between them).
     #[arg(long)]
     repeat_bins: Option<usize>,
+    /// Kinetic models: one Glauber run from a random state after the burn-in, instead of
+    /// 16 free runs from the data's states.
+    #[arg(long)]
+    random_start: bool,
 }
 
 pub fn run(a: CompareArgs) -> Result<()> {
@@ -51,12 +55,19 @@ pub fn run(a: CompareArgs) -> Result<()> {
         samples: a.samples,
         burn_in: a.burn_in,
         seed: a.seed,
+        random_start: a.random_start,
         ..Default::default()
     };
     let (file, data) = super::model_and_data(&a.model, &a.data, a.layout)?;
     let comparison = Comparison::of_file(&file, &data, a.repeat_bins, &fresh)?;
     let table = comparison.markdown();
     println!("{table}");
+    if let Some(w) = comparison.free_runs.as_ref().and_then(|f| f.warning()) {
+        eprintln!("spinfer: warning: {w}");
+    }
+    if let Some(w) = comparison.chains.as_ref().and_then(|d| d.warning()) {
+        eprintln!("spinfer: warning: {w}");
+    }
     if let Some(dir) = &a.out {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let name = format!("{:?} model", file.kind);

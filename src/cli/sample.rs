@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use spinfer::{
     data::{write_raster, ModelFile},
-    sample::draw,
+    sample::draw_from,
     Result,
 };
 
@@ -27,20 +27,36 @@ pub struct SampleArgs {
     /// Metropolis sweeps between samples (equilibrium).
     #[arg(long, default_value_t = 10)]
     sweeps: usize,
-    /// Layout of the data file.
+    /// Layout of the data files.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     layout: LayoutArg,
+    /// Start from the states of this data file: the Glauber run of a kinetic model from
+    /// its first bin (a model with two stable activity levels then stays at the data's),
+    /// the Metropolis chains of an equilibrium model from evenly spaced samples.
+    #[arg(long)]
+    from: Option<PathBuf>,
 }
 
 pub fn run(a: SampleArgs) -> Result<()> {
     use super::paths::{check, Named};
-    check(&[
+    let mut paths = vec![
         Named::input("MODEL", &a.model),
         Named::file("--out", &a.out),
-    ])?;
+    ];
+    if let Some(f) = &a.from {
+        paths.push(Named::input("--from", f));
+    }
+    check(&paths)?;
     let file = ModelFile::read(&a.model)?;
+    let start = match &a.from {
+        Some(f) => {
+            let (_, raster) = super::model_and_data(&a.model, f, a.layout)?;
+            Some(raster)
+        }
+        None => None,
+    };
     // The burn-in of `spinfer sample`: 1000 sweeps.
-    let data = draw(&file, a.samples, a.sweeps, 1000, a.seed)?;
+    let data = draw_from(&file, a.samples, a.sweeps, 1000, a.seed, start.as_ref())?;
     write_raster(&a.out, &data, a.layout.into())?;
     println!("wrote {} samples to {}", a.samples, a.out.display());
     Ok(())

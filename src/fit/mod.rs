@@ -92,6 +92,7 @@ impl<M> Fit<M> {
             "precision": precision,
             "constant_cells": self.constant_cells,
             "chains": self.chains,
+            "chains_certified": self.chains.is_none_or(|c| c.is_trustworthy()),
             "faithfulness": self.faithfulness,
             "connected_pearson": self.history.last().and_then(|r| r.connected_pearson),
         })

@@ -28,6 +28,41 @@ pub fn draw(
     burn_in: usize,
     seed: u64,
 ) -> Result<Raster> {
+    draw_from(file, n, sweeps, burn_in, seed, None)
+}
+
+/// [`draw`] started from the states of `data` when given: the Glauber run of a kinetic
+/// model from the data's first bin (no burn-in: a data state is already typical of the
+/// recording, and a model with two stable activity levels then stays at the data's), the
+/// Metropolis chains of an equilibrium model from evenly spaced samples of the data (after
+/// the burn-in).
+///
+/// ```
+/// use spinfer::{data::ModelFile, sample::draw_from, KineticIsing, Raster};
+///
+/// let model = KineticIsing::<f64>::zeros(3, Default::default());
+/// let start = Raster::from_configurations(3, [&[1i8, -1, 1][..], &[-1, -1, -1][..]]);
+/// let run = draw_from(&ModelFile::from_kinetic(&model), 5, 1, 0, 1, Some(&start)).unwrap();
+/// assert_eq!(run.column(0), vec![1, -1, 1]);
+/// ```
+pub fn draw_from(
+    file: &ModelFile,
+    n: usize,
+    sweeps: usize,
+    burn_in: usize,
+    seed: u64,
+    data: Option<&Raster>,
+) -> Result<Raster> {
+    if let Some(d) = data {
+        if d.n_spins() != file.n || d.n_samples() == 0 {
+            return Err(Error::Shape(format!(
+                "the starting states have {} spins and {} samples, the model {} spins",
+                d.n_spins(),
+                d.n_samples(),
+                file.n
+            )));
+        }
+    }
     if n == 0 {
         return Err(Error::setting("samples", n, ">= 1"));
     }
@@ -40,14 +75,19 @@ pub fn draw(
                 .with_burn_in(burn_in)
                 .with_sweeps(sweeps)
                 .with_seed(seed);
-            Ok(Metropolis::new(settings)?.sample(&model))
+            let mut chains = Metropolis::new(settings)?;
+            if let Some(d) = data {
+                chains.start_from(d);
+            }
+            Ok(chains.sample(&model))
         }
         ModelKind::Kinetic => {
             let model = file.to_kinetic::<f64>()?;
+            let start = data.map(|d| d.column(0));
             simulate(
                 &model,
                 n,
-                None,
+                start.as_deref(),
                 &mut Xoshiro256PlusPlus::seed_from_u64(seed),
             )
         }

@@ -45,6 +45,10 @@ pub struct FreshSamples {
     pub sweeps: usize,
     /// Seed.
     pub seed: u64,
+    /// Kinetic comparisons: one run from a uniformly random state after the burn-in,
+    /// instead of free runs from the data's states ([`FreshSamples::kinetic_from_data`]).
+    #[serde(default)]
+    pub random_start: bool,
 }
 
 impl Default for FreshSamples {
@@ -54,6 +58,7 @@ impl Default for FreshSamples {
             burn_in: 1000,
             sweeps: 1,
             seed: 7,
+            random_start: false,
         }
     }
 }

@@ -14,7 +14,7 @@ pub use crate::stats::{agreement, rmse, upper_triangle, Agreement};
 use crate::{
     data::{ModelFile, ModelKind},
     model::KineticIsing,
-    sample::ChainDiagnostics,
+    sample::{ChainDiagnostics, FreeRunActivity},
     stats::{Faithfulness, LaggedMoments, Moments, SplitHalf, Triplets},
     Error, Ising, Raster, Real, Result, Transitions,
 };
@@ -72,6 +72,9 @@ pub struct Comparison {
     /// How the model's means and pair moments were estimated.
     #[serde(default)]
     pub estimator: String,
+    /// Kinetic models: the activity of the free runs from data states against the data's.
+    #[serde(default)]
+    pub free_runs: Option<FreeRunActivity>,
 }
 
 impl Comparison {
@@ -136,6 +139,7 @@ impl Comparison {
             triplets: triplets.describe(),
             faithfulness: Some(Faithfulness::of(&md, mm, &SplitHalf::of(data))),
             statistics,
+            free_runs: None,
             chains: None,
             estimator: "the spins of the fresh samples".into(),
         })
@@ -173,9 +177,18 @@ impl Comparison {
         data: &Transitions,
         fresh: &FreshSamples,
     ) -> Result<Self> {
-        let run = fresh.kinetic(model)?;
+        let (run, lm, free_runs) = if fresh.random_start {
+            let run = fresh.kinetic(model)?;
+            let lm = LaggedMoments::of(&run);
+            (run, lm, None)
+        } else {
+            let (run, check) = fresh.kinetic_from_data(model, series)?;
+            let lm = LaggedMoments::of_transitions(&Transitions::from_segments(&run, check.bins)?);
+            (run, lm, Some(check))
+        };
         let mut c = Self::equal_time(series, &run, &Triplets::for_spins(series.n_spins(), 1))?;
-        let (ld, lm) = (LaggedMoments::of_transitions(data), LaggedMoments::of(&run));
+        c.free_runs = free_runs;
+        let ld = LaggedMoments::of_transitions(data);
         let n = series.n_spins();
         c.statistics.push(StatisticComparison::new(
             "lagged",
@@ -231,6 +244,20 @@ impl Comparison {
                  data): means {:.2}×, pairs {:.2}× the split-half difference (model-side \
                  standard errors {:.1e} and {:.1e}).\n\n{out}",
                 f.means_ratio, f.pairs_ratio, f.means_noise, f.pairs_noise
+            );
+        }
+        if let Some(f) = &self.free_runs {
+            out = format!(
+                "Free runs: {} runs of {} bins from the data's states hold {:.2}% ± {:.2}% \
+                 activity (data {:.2}%); a run from a random state settles at {:.2}%.{}\n\n{out}",
+                f.runs,
+                f.bins,
+                100.0 * f.from_data,
+                100.0 * f.from_data_std_error,
+                100.0 * f.data,
+                100.0 * f.from_random,
+                f.warning()
+                    .map_or(String::new(), |w| format!(" **Warning: {w}.**"))
             );
         }
         if let Some(d) = &self.chains {

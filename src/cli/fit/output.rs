@@ -111,9 +111,6 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         interrupted(signal, &fit, common)?;
     }
     warn_constant(&fit.constant_cells, &common.data);
-    if let Some(w) = fit.chains.and_then(|c| c.warning()) {
-        eprintln!("spinfer: warning: {w}");
-    }
     let (train_score, held_out, params) = score(&fit)?;
     let mut metrics = fit.metrics(T::NAME);
     metrics["train_score"] = json!(train_score);
@@ -141,6 +138,10 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         held_out.as_ref(),
         job.truth.as_ref().map(|t| (t, &params)),
     );
+    // Last, where it is read: the model side of the gradient was not certified.
+    if let Some(w) = fit.chains.and_then(|c| c.warning()) {
+        eprintln!("spinfer: warning: {w}");
+    }
     Ok(())
 }
 
