@@ -111,8 +111,7 @@ pub struct CommonFit {
     /// Where to write the fitted model (JSON).
     #[arg(long)]
     pub out: PathBuf,
-    /// Starting point: auto (the pseudo-likelihood start for Monte Carlo fits, TAP for
-    /// kinetic L-BFGS fits, J = 0 otherwise), J = 0 with independent-cell fields, naive
+    /// Starting point: auto (TAP for kinetic L-BFGS fits, J = 0 otherwise), J = 0 with independent-cell fields, naive
     /// mean field, TAP, or the pseudo-likelihood maximum (equilibrium only).
     #[arg(long, value_enum, default_value = "auto")]
     pub init: InitArg,

@@ -12,8 +12,9 @@ pub use mean_field::MeanField;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Init {
-    /// The fit's own choice: the pseudo-likelihood start for Monte Carlo Boltzmann learning
-    /// (the model it reaches is as faithful as the data several times sooner); TAP for
+    /// The fit's own choice: the independent cells for equilibrium fits (the
+    /// pseudo-likelihood maximum over-estimates couplings on collective activity and puts
+    /// Monte Carlo learning on the far side of a first-order transition); TAP for
     /// kinetic fits by L-BFGS or first-order steps (a quarter fewer L-BFGS iterations on a
     /// 1,000-cell recording); the independent-cell start otherwise (row-wise Newton, and
     /// equilibrium objectives solved exactly, reach their maximum from it in as few steps).

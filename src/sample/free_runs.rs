@@ -143,18 +143,18 @@ mod tests {
 
     use super::*;
 
-    /// A kinetic model with uniform excitation: m = tanh(h + J N m) with h = 0.3, J N = 3
+    /// A kinetic model with uniform excitation: m = tanh(h + J N m) with h = 0.5, J N = 3
     /// has a low fixed point (m ≈ −0.99, under 1 % active) and a high one (m ≈ 0.99); a
-    /// random state (m ≈ 0, field h > 0) runs to the high one.
+    /// random state of N = 200 cells (m ≈ 0 ± 0.07, field h + 3m > 0) runs to the high one.
     fn bistable(n: usize) -> KineticIsing<f64> {
         let mut j = DMatrix::from_element(n, n, 3.0 / n as f64);
         j.fill_diagonal(0.0);
-        KineticIsing::new(DVector::from_element(n, 0.3), j, Default::default()).unwrap()
+        KineticIsing::new(DVector::from_element(n, 0.5), j, Default::default()).unwrap()
     }
 
     #[test]
     fn runs_from_data_states_stay_low_and_a_random_start_is_reported() {
-        let model = bistable(60);
+        let model = bistable(200);
         let fresh = FreshSamples {
             samples: 16 * 400,
             seed: 3,
@@ -164,7 +164,7 @@ mod tests {
         let data = simulate(
             &model,
             4000,
-            Some(&[-1; 60]),
+            Some(&[-1; 200]),
             &mut Xoshiro256PlusPlus::seed_from_u64(9),
         )
         .unwrap();
@@ -184,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_drift_away_from_the_data_is_flagged() {
-        let model = bistable(60);
+        let model = bistable(200);
         let fresh = FreshSamples {
             samples: 16 * 400,
             ..Default::default()
@@ -192,7 +192,7 @@ mod tests {
         // Data at 50 % activity that the model cannot hold.
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
         let data = simulate(
-            &KineticIsing::<f64>::zeros(60, Default::default()),
+            &KineticIsing::<f64>::zeros(200, Default::default()),
             2000,
             None,
             &mut rng,

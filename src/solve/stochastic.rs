@@ -221,7 +221,7 @@ pub struct StochasticState<T: Real, S> {
     #[serde(default)]
     pub stationary: bool,
     /// Monte Carlo fits: the last gradient and its standard errors, for the overshoot test
-    /// ([`Stochastic::damp_overshoot`]).
+    /// (see [`OVERSHOOT_SIGMAS`]).
     #[serde(default)]
     pub previous: Option<(DVector<f64>, DVector<f64>)>,
     /// The last parameters whose evaluation was finite (not saved: only for errors).
