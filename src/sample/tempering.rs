@@ -235,7 +235,8 @@ pub struct TemperingState {
 ///
 /// let mut model = Ising::<f64>::zeros(2);
 /// model.params_mut()[0] = 0.5;
-/// let mut pt = ReplicaExchange::new(TemperingSettings::default().with_samples(40_000)).unwrap();
+/// let mut pt: ReplicaExchange =
+///     ReplicaExchange::new(TemperingSettings::default().with_samples(40_000)).unwrap();
 /// let averages = pt.averages(&model, &PairStatistics::new(2)).unwrap();
 /// let se = averages.std_error.unwrap()[0];
 /// assert!((averages.stats[0] - 0.5f64.tanh()).abs() < 5.0 * se);
