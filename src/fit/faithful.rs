@@ -7,9 +7,13 @@ use super::Faithful;
 use crate::{
     learn::{Control, Observer, Record},
     model::Energy,
+    sample::FreshSamples,
     stats::{Faithfulness, Moments, SplitHalf},
     Ising, Raster, Real, Result,
 };
+
+/// Offset of the seed of the fresh samples that confirm a passing check.
+const CONFIRM_SEED_OFFSET: u64 = 1_000_003;
 
 /// An observer that checks, every `rule.every` iterations, the parameters the fit would
 /// return against the data ([`Faithfulness`]) and reports [`Control::Reached`] once both
@@ -61,9 +65,18 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
     /// [`FaithfulCheck::measure`], and whether the fresh samples' own diagnostics certify
     /// them (a model whose samplers do not mix cannot be judged faithful).
     pub fn measure_certified(&self, params: &DVector<T>) -> Result<(Faithfulness, Moments, bool)> {
+        self.measure_with(params, &self.rule.fresh)
+    }
+
+    /// [`FaithfulCheck::measure_certified`] with other fresh samples.
+    fn measure_with(
+        &self,
+        params: &DVector<T>,
+        fresh: &FreshSamples,
+    ) -> Result<(Faithfulness, Moments, bool)> {
         let mut model = Ising::zeros(self.n);
         model.set_params(params);
-        let fresh = self.rule.fresh.ising_rao_blackwell(&model)?;
+        let fresh = fresh.ising_rao_blackwell(&model)?;
         let certified = fresh
             .diagnostics
             .as_ref()
@@ -98,10 +111,40 @@ impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
         if !noisy || !k.is_multiple_of(self.rule.every) {
             return Control::Continue;
         }
-        match self.measure_certified(params) {
-            Ok((f, m, certified)) => {
-                self.last = Some((k, f, m));
-                if certified && f.worst_ratio() <= self.rule.target {
+        let passes = |(f, _, certified): &(Faithfulness, Moments, bool)| {
+            *certified && f.worst_ratio() <= self.rule.target
+        };
+        let first = match self.measure_certified(params) {
+            Ok(r) => r,
+            Err(e) => {
+                self.error = Some(e);
+                return Control::Stop;
+            }
+        };
+        if !passes(&first) {
+            self.last = Some((k, first.0, first.1));
+            return Control::Continue;
+        }
+        // A pass is confirmed by fresh samples of another seed before the fit stops: checks
+        // every `every` iterations with the same samples' seed would otherwise stop at the
+        // first iterate whose noise happens to flatter it (on collective activity the
+        // fresh means move together with the balance of the collective states, and one
+        // check's ratio varies by a third between seeds).
+        let confirm = FreshSamples {
+            seed: self.rule.fresh.seed.wrapping_add(CONFIRM_SEED_OFFSET),
+            ..self.rule.fresh.clone()
+        };
+        match self.measure_with(params, &confirm) {
+            Ok(second) => {
+                let reached = passes(&second);
+                // Report the less flattering of the two.
+                let worse = if second.0.worst_ratio() > first.0.worst_ratio() {
+                    second
+                } else {
+                    first
+                };
+                self.last = Some((k, worse.0, worse.1));
+                if reached {
                     Control::Reached
                 } else {
                     Control::Continue
