@@ -171,7 +171,7 @@ where
     let init = if start.is_some() {
         Init::Pseudo // any warm start: centred steps suit it
     } else {
-        start::resolve_ising(settings)
+        start::resolve_ising(settings, data)
     };
     let model = match start {
         Some(m) => m,

@@ -3,9 +3,11 @@
 //! a. learning rates and b. training-set sizes on a planted equilibrium model; c. the
 //! equilibrium model of a retina recording (fresh-sample validation against the data's
 //! split-half reproducibility, held-out likelihoods, triplets); d. a planted kinetic model;
-//! e. symmetric vs asymmetric kinetic models of the recording. The recording is the embedded
-//! synthetic retina unless --data names a real one.
+//! e. symmetric vs asymmetric kinetic models of the recording; f. collective activity (a
+//! bursty recording, P(K) and C(T)). The recording is the embedded synthetic retina unless
+//! --data names a real one.
 
+mod bursts;
 mod planted;
 mod report;
 mod retina;
@@ -89,6 +91,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
     retina::equilibrium(&mut report, &data, &budget)?;
     planted::kinetic(&mut report, a.seed)?;
     retina::kinetic(&mut report, &data, repeat_bins, &budget)?;
+    bursts::collective(&mut report, a.seed, budget.fresh_samples)?;
     report.say(&format!(
         "\n---\nWritten by `spinfer demo{}` in {:.0} s.",
         if a.quick { " --quick" } else { "" },

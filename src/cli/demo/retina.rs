@@ -56,9 +56,10 @@ pub fn equilibrium(report: &mut Report, data: &Raster, budget: &Budget) -> Resul
     let settings = budget.ising_settings();
     report.say(&format!(
         "\n## c. Equilibrium Ising model of the recording\n\n\
-         Boltzmann learning with the defaults of `spinfer fit ising`: the pseudo-likelihood \
-         start, Adam (learning rate {}) in the centred parameters, persistent Metropolis \
-         chains ({} chains, {} samples per iteration at first, doubled whenever the gradient \
+         Boltzmann learning with the defaults of `spinfer fit ising`: the independent-cell \
+         start, Adam (learning rate {}), persistent Metropolis chains that hand over to \
+         replica exchange if their diagnostics fail \
+         ({} chains, {} samples per iteration at first, doubled whenever the gradient \
          is mostly Monte Carlo noise), Rao–Blackwellised moments, iterates averaged since \
          the last doubling; the fit stops once fresh samples of the model reproduce the \
          data's means and pair moments as well as the data's two halves reproduce each other.",
