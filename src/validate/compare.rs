@@ -2,8 +2,9 @@
 //! lagged correlations, each summarised by Pearson r, slope, RMSE and distance per site.
 //!
 //! The model side comes from fresh samples of the fitted model (Metropolis chains for the
-//! equilibrium model, a parallel-Glauber run for the kinetic model) of a stated size, never
-//! from the training statistics themselves.
+//! equilibrium model, replica exchange where they do not mix; free parallel-Glauber runs
+//! from the data's states for the kinetic model) of a stated size, never from the training
+//! statistics themselves.
 
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +146,8 @@ impl Comparison {
         })
     }
 
-    /// An equilibrium model against data, from fresh Metropolis samples: means, pair
+    /// An equilibrium model against data, from fresh samples (Metropolis, or replica
+    /// exchange where the chains do not mix): means, pair
     /// moments and connected correlations Rao–Blackwellised (from the conditional means of
     /// every sample: unbiased, with a smaller variance), triplets from the spins.
     pub fn ising<T: Real>(model: &Ising<T>, data: &Raster, fresh: &FreshSamples) -> Result<Self> {
@@ -169,7 +171,8 @@ impl Comparison {
     }
 
     /// A kinetic model against a time series: the equal-time statistics plus the lagged
-    /// moments ⟨s_i(t+1) s_j(t)⟩ and their connected parts, from a fresh Glauber run.
+    /// moments ⟨s_i(t+1) s_j(t)⟩ and their connected parts, from free Glauber runs started at the data's states (or one from a random state with
+    /// `fresh.random_start`).
     /// `data` are the recording's transitions (repeat boundaries excluded).
     pub fn kinetic<T: Real>(
         model: &KineticIsing<T>,
