@@ -171,8 +171,8 @@ impl Comparison {
     }
 
     /// A kinetic model against a time series: the equal-time statistics plus the lagged
-    /// moments ⟨s_i(t+1) s_j(t)⟩ and their connected parts, from free Glauber runs started at the data's states (or one from a random state with
-    /// `fresh.random_start`).
+    /// moments ⟨s_i(t+1) s_j(t)⟩ and their connected parts, from free Glauber runs started
+    /// at the data's states (or one from a random state with `fresh.random_start`).
     /// `data` are the recording's transitions (repeat boundaries excluded).
     pub fn kinetic<T: Real>(
         model: &KineticIsing<T>,
