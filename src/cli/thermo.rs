@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use spinfer::{
     data::{write_atomic, ModelFile, ModelKind},
-    report::plot::{lines, Figure, Series},
+    report::{
+        figures::{specific_heat, SPECIFIC_HEAT_MAX_T},
+        plot::{lines, Figure, Series},
+    },
     thermo::{thermodynamics, ThermoSettings, Thermodynamics},
     Error, Ising, Result,
 };
@@ -67,21 +70,10 @@ pub fn run(a: ThermoArgs) -> Result<()> {
             serde_json::to_writer_pretty(&mut *w, &thermo).map_err(std::io::Error::other)?;
             w.write_all(b"\n")
         })?;
-        let c: Vec<(f64, f64)> = thermo
-            .levels
-            .iter()
-            .map(|l| (l.temperature, l.specific_heat.value))
-            .filter(|p| p.0 <= 3.0)
-            .collect();
-        lines(
+        specific_heat(
             &dir.join("specific_heat.svg"),
-            &Figure {
-                title: "Specific heat per spin".into(),
-                x_label: "temperature T".into(),
-                y_label: "C(T) / N".into(),
-                series: vec![Series::new("C(T)", c)],
-                integer_x: false,
-            },
+            "Specific heat per spin",
+            &thermo,
         )?;
         let centres: Vec<(f64, f64)> = thermo
             .energy_counts
@@ -113,7 +105,7 @@ pub fn run(a: ThermoArgs) -> Result<()> {
     Ok(())
 }
 
-/// The summary and a C(T) table over T ≤ 3.
+/// The summary and a C(T) table over T ≤ [`SPECIFIC_HEAT_MAX_T`].
 fn table(t: &Thermodynamics) -> String {
     let mut s = format!(
         "N = {}, {} temperatures\n\
@@ -134,7 +126,11 @@ fn table(t: &Thermodynamics) -> String {
         t.multi_information_bits_per_spin.value,
         t.multi_information_bits_per_spin.std_error,
     );
-    for l in t.levels.iter().filter(|l| l.temperature <= 3.0) {
+    for l in t
+        .levels
+        .iter()
+        .filter(|l| l.temperature <= SPECIFIC_HEAT_MAX_T)
+    {
         s.push_str(&format!(
             "| {:.3} | {:.4} ± {:.4} | {:.2} ± {:.2} |\n",
             l.temperature,

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use super::plot::{lines, scatter_with_diagonal, Figure, Series};
-use crate::{learn::History, model::Energy, Ising, KineticIsing, Real, Result};
+use crate::{
+    learn::History, model::Energy, thermo::Thermodynamics, Ising, KineticIsing, Real, Result,
+};
 
 /// Fields and couplings of a model as flat lists, for parameter scatters.
 #[derive(Clone, Debug, PartialEq)]
@@ -137,6 +139,31 @@ pub fn learning_curves(
             },
             series,
             integer_x: true,
+        },
+    )
+}
+
+/// Highest temperature a specific-heat figure shows: the ladder runs much hotter (for
+/// log Z), where C(T) only decays.
+pub const SPECIFIC_HEAT_MAX_T: f64 = 3.0;
+
+/// The specific heat per spin C(T) = β² Var(E) / N of every ladder level up to
+/// [`SPECIFIC_HEAT_MAX_T`].
+pub fn specific_heat(path: &Path, title: &str, thermo: &Thermodynamics) -> Result<()> {
+    let points = thermo
+        .levels
+        .iter()
+        .filter(|l| l.temperature <= SPECIFIC_HEAT_MAX_T)
+        .map(|l| (l.temperature, l.specific_heat.value))
+        .collect();
+    lines(
+        path,
+        &Figure {
+            title: title.into(),
+            x_label: "temperature T".into(),
+            y_label: "C(T) / N".into(),
+            series: vec![Series::new("C(T)", points)],
+            integer_x: false,
         },
     )
 }

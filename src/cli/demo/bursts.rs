@@ -9,7 +9,10 @@ use spinfer::{
     bursts::BurstSettings,
     fit::{fit_ising, IsingFitSettings},
     learn::NoObserver,
-    report::plot::{lines, Figure, Series},
+    report::{
+        figures::specific_heat,
+        plot::{lines, Figure, Series},
+    },
     thermo::{thermodynamics, ThermoSettings},
     validate::{Comparison, FreshSamples},
     Raster, Result,
@@ -98,23 +101,10 @@ pub fn collective(report: &mut Report, seed: u64, fresh_samples: usize) -> Resul
     );
     let thermo = thermodynamics(&fit.model, &ThermoSettings::default())?;
     let name = "f_bursts_specific_heat.svg";
-    lines(
+    specific_heat(
         &report.figure_path(name),
-        &Figure {
-            title: "Specific heat of the fitted model".into(),
-            x_label: "temperature T".into(),
-            y_label: "C(T) / N".into(),
-            series: vec![Series::new(
-                "C(T)",
-                thermo
-                    .levels
-                    .iter()
-                    .filter(|l| l.temperature <= 3.0)
-                    .map(|l| (l.temperature, l.specific_heat.value))
-                    .collect(),
-            )],
-            integer_x: false,
-        },
+        "Specific heat of the fitted model",
+        &thermo,
     )?;
     let peak = thermo
         .levels
