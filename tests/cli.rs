@@ -531,3 +531,42 @@ fn settings_are_checked_before_the_data_is_read() {
         &["lr"],
     );
 }
+
+/// `spinfer thermo`: the planted model's log Z by enumeration within a few standard errors
+/// of the ladder's, the files written; a kinetic model file is refused in one line naming it.
+#[test]
+fn thermo_writes_its_files_and_refuses_kinetic_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    generate_exact_ising(d, 5, 1000, 3, "d.txt", "t.json");
+    ok(
+        d,
+        &["thermo", "t.json", "--out", "th", "--samples", "40000"],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("th/thermo.json")).unwrap()).unwrap();
+    let model = ModelFile::read(&d.join("t.json"))
+        .unwrap()
+        .to_ising::<f64>()
+        .unwrap();
+    let exact = spinfer::sample::ExactDistribution::new(&model)
+        .unwrap()
+        .log_z();
+    let (value, se) = (
+        json["log_z"]["value"].as_f64().unwrap(),
+        json["log_z"]["std_error"].as_f64().unwrap(),
+    );
+    assert!(
+        (value - exact).abs() < 5.0 * se.max(1e-3),
+        "{value} ± {se} vs {exact}"
+    );
+    for f in ["specific_heat.svg", "energy_histogram.svg"] {
+        assert!(d.join("th").join(f).is_file(), "{f}");
+    }
+    std::fs::write(
+        d.join("k.json"),
+        r#"{"kind": "kinetic", "n": 2, "h": [0, 0], "J": [[0, 1], [0.5, 0]]}"#,
+    )
+    .unwrap();
+    bad_input(d, &["thermo", "k.json"], &["k.json", "equilibrium"]);
+}
