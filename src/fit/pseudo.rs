@@ -150,8 +150,10 @@ pub fn fit_pseudo_likelihood<T: Real>(
         &learn,
         &mut adapter,
         control.resume.take(),
-        0,
-        None,
+        // The start above is deterministic, so a checkpoint of the symmetric stage alone
+        // resumes the whole fit.
+        control.checkpoint_every,
+        control.checkpoint.as_deref_mut(),
     )?;
     let outcome = match outcome {
         Err(e) => {

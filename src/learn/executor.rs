@@ -53,6 +53,10 @@ pub struct LearnerState<P, S> {
     pub problem: P,
     /// The solver's state.
     pub solver: S,
+    /// How the run ended, when this is the state it ended in (its last record has been
+    /// judged already, so a resume must not step on from it).
+    #[serde(default)]
+    pub ended: Option<Outcome>,
 }
 
 /// Receives learner states to store (see [`Learner::run_with_checkpoints`]).
@@ -85,6 +89,8 @@ pub struct Learner<P: Problem, S: Solver<P>> {
     history: History,
     iteration: usize,
     seconds_before: f64,
+    /// How the last run ended (see [`LearnerState::ended`]).
+    ended: Option<Outcome>,
     scalar: PhantomData<P::Scalar>,
 }
 
@@ -100,6 +106,7 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
             history: History::default(),
             iteration: 0,
             seconds_before: 0.0,
+            ended: None,
             scalar: PhantomData,
         })
     }
@@ -153,6 +160,7 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
             history: self.history.clone(),
             problem: self.problem.state(),
             solver: self.state.clone()?,
+            ended: self.ended,
         })
     }
 
@@ -166,8 +174,10 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
             )));
         }
         self.problem.restore(state.problem)?;
+        self.solver.check_state(&self.problem, &state.solver)?;
         self.state = Some(state.solver);
         self.iteration = state.iteration;
+        self.ended = state.ended;
         self.seconds_before = state.history.records.last().map_or(0.0, |r| r.seconds);
         self.history = state.history;
         Ok(())
@@ -178,6 +188,7 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
     /// themselves; [`Learner::run`] adds stopping rules, observers and checkpoints.
     pub fn step(&mut self) -> Result<Step> {
         let started = Instant::now();
+        self.ended = None;
         let budget = Budget {
             max_iters: usize::MAX,
             grad_tol: 0.0,
@@ -229,10 +240,45 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
             max_iters: settings.max_iters,
             grad_tol: settings.grad_tol,
         };
-        let mut state = match self.state.take() {
+        let state = match self.state.take() {
             Some(s) => s,
             None => self.solver.init(&mut self.problem, &budget)?,
         };
+        // A run restored from the state it ended in ends the same way: its last record met
+        // a stopping rule that more iterations would not undo. Only a budget or an
+        // interruption is continued.
+        let outcome = match self.ended {
+            Some(o @ (Outcome::Converged | Outcome::TargetReached | Outcome::Stalled)) => {
+                self.state = Some(state);
+                return self.finish(o);
+            }
+            _ => self.iterate(settings, observer, every, checkpoint, started, state)?,
+        };
+        self.ended = Some(outcome);
+        checkpoint(&self.save().expect("state set"))?;
+        self.finish(outcome)
+    }
+
+    /// The solver's final result (an average of iterates) put in place.
+    fn finish(&mut self, outcome: Outcome) -> Result<Outcome> {
+        let mut state = self.state.take().expect("state set");
+        let finished = self.solver.finish(&mut self.problem, &mut state);
+        self.state = Some(state);
+        finished?;
+        Ok(outcome)
+    }
+
+    /// The loop of [`Learner::run_with_checkpoints`], leaving its state in `self.state`.
+    fn iterate<B: Observer<P::Scalar> + ?Sized>(
+        &mut self,
+        settings: &LearnSettings,
+        observer: &mut B,
+        every: usize,
+        checkpoint: &mut CheckpointSink<'_, P::State, S::State>,
+        started: Instant,
+        mut state: S::State,
+    ) -> Result<Outcome> {
+        self.ended = None;
         let outcome = loop {
             if self.history.records.len() <= self.iteration {
                 let result = self
@@ -282,11 +328,6 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
             }
         };
         self.state = Some(state);
-        checkpoint(&self.save().expect("state set"))?;
-        let mut state = self.state.take().expect("state set");
-        let finished = self.solver.finish(&mut self.problem, &mut state);
-        self.state = Some(state);
-        finished?;
         Ok(outcome)
     }
 }

@@ -88,6 +88,16 @@ pub trait Problem: Send {
 }
 
 impl Evaluation {
+    /// Validates an evaluation restored from a checkpoint, for `dim` parameters.
+    pub fn check_restored(&self, dim: usize) -> Result<()> {
+        use crate::learn::restored::{check_len, check_vector};
+        check_len("cached gradient", self.gradient.len(), dim)?;
+        if let Some(se) = &self.std_error {
+            check_vector("cached standard errors", se, dim)?;
+        }
+        Ok(())
+    }
+
     /// ‖g‖² / Σ_k SE_k² when the gradient has standard errors: about 1 (or less) when the
     /// gradient is all Monte Carlo noise.
     pub fn signal_to_noise(&self) -> Option<f64> {

@@ -45,6 +45,19 @@ pub struct AdamState<T: Real> {
 }
 
 impl Optimizer for Adam {
+    fn check_state<T: Real>(&self, dim: usize, s: &AdamState<T>) -> crate::Result<()> {
+        use crate::learn::restored::{check_vector, inconsistent};
+        check_vector("Adam first moment m", &s.m, dim)?;
+        check_vector("Adam second moment v", &s.v, dim)?;
+        if s.v.iter().any(|v| *v < T::zero()) {
+            return Err(inconsistent(
+                "Adam second moment v",
+                "has a negative entry".into(),
+            ));
+        }
+        Ok(())
+    }
+
     type State<T: Real> = AdamState<T>;
 
     fn init<T: Real>(&self, dim: usize) -> AdamState<T> {

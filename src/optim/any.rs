@@ -99,6 +99,18 @@ impl Optimizer for AnyOptimizer {
         }
     }
 
+    fn check_state<T: Real>(&self, dim: usize, state: &AnyState<T>) -> crate::Result<()> {
+        match (self, state) {
+            (AnyOptimizer::Sgd(_), AnyState::Sgd) => Ok(()),
+            (AnyOptimizer::Momentum(o), AnyState::Momentum(v)) => o.check_state(dim, v),
+            (AnyOptimizer::Adam(o), AnyState::Adam(s)) => o.check_state(dim, s),
+            _ => Err(crate::learn::restored::inconsistent(
+                "optimiser state",
+                "is of another optimiser".into(),
+            )),
+        }
+    }
+
     fn check(&self) -> crate::Result<()> {
         match self {
             AnyOptimizer::Sgd(o) => o.check(),

@@ -52,6 +52,10 @@ pub trait Optimizer: Send + Sync {
     /// Validates the settings (learning rate > 0, ...).
     fn check(&self) -> crate::Result<()>;
 
+    /// Validates a state restored from a checkpoint for `dim` parameters (sizes, finite
+    /// values), so that [`Optimizer::step`] cannot index out of bounds.
+    fn check_state<T: Real>(&self, dim: usize, state: &Self::State<T>) -> crate::Result<()>;
+
     /// The nominal step size η, used by proximal steps (the L1 penalty shrinks parameters by
     /// η λ₁ per step).
     fn learning_rate(&self) -> f64;

@@ -24,6 +24,10 @@ pub struct Sgd {
 }
 
 impl Optimizer for Sgd {
+    fn check_state<T: Real>(&self, _dim: usize, _state: &()) -> crate::Result<()> {
+        Ok(())
+    }
+
     type State<T: Real> = ();
 
     fn init<T: Real>(&self, _dim: usize) {}

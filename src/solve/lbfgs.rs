@@ -268,6 +268,19 @@ impl Lbfgs {
 }
 
 impl<P: Objective> Solver<P> for Lbfgs {
+    fn check_state(&self, problem: &P, s: &LbfgsState) -> Result<()> {
+        use crate::learn::restored::check_vector;
+        let dim = problem.model().params().len();
+        if let Some(e) = &s.cached {
+            e.check_restored(dim)?;
+        }
+        for p in &s.pairs {
+            check_vector("L-BFGS step s", &p.s, dim)?;
+            check_vector("L-BFGS gradient change y", &p.y, dim)?;
+        }
+        Ok(())
+    }
+
     type State = LbfgsState;
 
     fn name(&self) -> &'static str {

@@ -84,6 +84,10 @@ pub trait Solver<P: Problem>: Send {
     /// The state before the first step.
     fn init(&self, problem: &mut P, budget: &Budget) -> Result<Self::State>;
 
+    /// Validates a state restored from a checkpoint against the problem (sizes of every
+    /// vector, finite values), before [`Solver::advance`] or [`Solver::current`] use it.
+    fn check_state(&self, problem: &P, state: &Self::State) -> Result<()>;
+
     /// The record of the current iterate, evaluating the problem unless the last step
     /// already did.
     fn current(&self, problem: &mut P, state: &mut Self::State, iteration: usize)

@@ -272,6 +272,28 @@ impl Solver<RowProblem> for RowNewton {
         "newton"
     }
 
+    fn check_state(&self, problem: &RowProblem, s: &RowNewtonState) -> Result<()> {
+        use crate::learn::restored::{check_len, inconsistent};
+        let n = problem.n_spins();
+        check_len("row fields c", s.c.len(), n)?;
+        check_len("row couplings b", s.b.len(), n * n)?;
+        check_len("row statuses", s.rows.len(), n)?;
+        if s.c.iter().chain(&s.b).any(|v| !v.is_finite()) {
+            return Err(inconsistent(
+                "row parameters",
+                "hold a non-finite value".into(),
+            ));
+        }
+        for (i, row) in s.rows.iter().enumerate() {
+            // A direction is over (c_i, b_i of the row's inputs), or not evaluated yet.
+            let inputs = problem.inputs(i).len();
+            if !row.direction.is_empty() {
+                check_len("row Newton direction", row.direction.len(), inputs + 1)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Start: J = 0 and h_i = atanh ⟨y_i⟩, the maximum of F_i at J = 0 (without penalty).
     fn init(&self, problem: &mut RowProblem, budget: &Budget) -> Result<RowNewtonState> {
         let n = problem.n_spins();

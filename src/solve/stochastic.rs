@@ -289,6 +289,34 @@ where
         Ok(())
     }
 
+    fn check_state(&self, problem: &P, s: &Self::State) -> Result<()> {
+        use crate::learn::restored::{check_vector, inconsistent};
+        let dim = problem.model().params().len();
+        self.optimizer.check_state(dim, &s.optimizer)?;
+        if let Some(e) = &s.cached {
+            e.check_restored(dim)?;
+        }
+        if let Some(a) = &s.accepted {
+            check_vector("last accepted parameters", &a.params, dim)?;
+            check_vector("last accepted gradient", &a.gradient, dim)?;
+            self.optimizer.check_state(dim, &a.optimizer)?;
+        }
+        if !(s.step_scale.is_finite() && s.step_scale > 0.0) {
+            return Err(inconsistent(
+                "step scale",
+                format!("is {}, not a positive number", s.step_scale),
+            ));
+        }
+        for (sum, _) in s.average.older.iter().chain(s.average.newer.iter()) {
+            check_vector("iterate average", sum, dim)?;
+        }
+        if let Some((g, se)) = &s.previous {
+            check_vector("previous gradient", g, dim)?;
+            check_vector("previous standard errors", se, dim)?;
+        }
+        Ok(())
+    }
+
     fn init(&self, problem: &mut P, budget: &Budget) -> Result<Self::State> {
         let dim = problem.model().params().len();
         let average_from = match self.averaging {
