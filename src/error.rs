@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A data or model file could not be parsed.
-    #[error("{}:{line}:{column}: {message}", file.display())]
+    #[error("{}:{line}:{column}: {message}", shown(file))]
     Parse {
         /// The file being read.
         file: PathBuf,
@@ -20,8 +20,9 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
-    /// Two objects that must agree in size do not.
-    #[error("shape mismatch: {0}")]
+    /// Inputs that do not fit together: sizes that must agree, a checkpoint of another fit,
+    /// a row listed twice. The message says which.
+    #[error("{0}")]
     Shape(String),
     /// A setting outside its allowed range.
     #[error("invalid setting {name} = {value}: must be {allowed}")]
@@ -56,7 +57,7 @@ pub enum Error {
     },
     /// A path cannot serve its purpose: an output that is a device or a directory, two
     /// outputs (or an output and an input) that are the same file, a missing directory.
-    #[error("{}: {message}", path.display())]
+    #[error("{}: {message}", shown(path))]
     BadPath {
         /// The path.
         path: PathBuf,
@@ -64,7 +65,7 @@ pub enum Error {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", shown(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -108,6 +109,22 @@ impl Error {
             allowed: allowed.into(),
         }
     }
+}
+
+/// A path as messages show it: control characters (a newline, an ESC that would start a
+/// terminal escape sequence) are written as `\n` or `\u{1b}`, so a hostile file name can
+/// neither forge a line of output nor drive the terminal.
+pub fn shown(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// The crate's result type.

@@ -40,14 +40,26 @@ impl Transitions {
     }
 
     /// The transitions inside consecutive segments of `segment_bins` bins (repeated trials):
-    /// none from the last bin of a segment to the first of the next. A shorter last segment
-    /// is used as it is.
+    /// none from the last bin of a segment to the first of the next. The series must be whole
+    /// segments.
     pub fn from_segments(series: &Raster, segment_bins: usize) -> Result<Self> {
         if segment_bins < 2 {
             return Err(Error::InvalidSetting {
                 name: "repeat-bins",
                 value: segment_bins.to_string(),
                 allowed: "at least 2 bins".into(),
+            });
+        }
+        // A remainder means the repeat length is wrong (or the file cut): the boundaries
+        // would fall mid-repeat and count transitions between repeats.
+        if !series.n_samples().is_multiple_of(segment_bins) {
+            return Err(Error::InvalidSetting {
+                name: "repeat-bins",
+                value: segment_bins.to_string(),
+                allowed: format!(
+                    "a divisor of the {} bins (whole repeats)",
+                    series.n_samples()
+                ),
             });
         }
         let sources: Vec<usize> = (0..series.n_samples().saturating_sub(1))
@@ -153,16 +165,19 @@ mod tests {
 
     #[test]
     fn segments_drop_the_transitions_between_repeats() {
-        let r = counting(10);
+        let r = counting(12);
         let tr = Transitions::from_segments(&r, 4).unwrap();
-        // Segments [0..4), [4..8), [8..10): 3 + 3 + 1 transitions.
-        assert_eq!(tr.len(), 7);
+        // Segments [0..4), [4..8), [8..12): 3 + 3 + 3 transitions.
+        assert_eq!(tr.len(), 9);
         assert_eq!(tr.before().column(3), r.column(4));
         assert_eq!(tr.after().column(3), r.column(5));
-        assert!(matches!(
-            Transitions::from_segments(&r, 1),
-            Err(Error::InvalidSetting { .. })
-        ));
+        // Too short, or not whole segments (a wrong repeat length).
+        for bins in [1, 5] {
+            assert!(matches!(
+                Transitions::from_segments(&r, bins),
+                Err(Error::InvalidSetting { .. })
+            ));
+        }
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Checkpoint {
 
     /// Reads a checkpoint, refusing one whose body does not match its checksum.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = super::text::read_bytes(path)?;
         let refuse = |why: &str| Error::BadPath {
             path: path.to_path_buf(),
             message: format!(

@@ -187,9 +187,9 @@ impl ModelFile {
         })
     }
 
-    /// Reads and validates a model file.
+    /// Reads and validates a model file (gzip-compressed or not).
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = super::text::read_text(path)?;
         Self::parse(&text, path)
     }
 
@@ -205,8 +205,10 @@ impl ModelFile {
         Ok(file)
     }
 
-    /// Writes the file atomically, pretty-printed.
+    /// Writes the file atomically, pretty-printed, after the checks of [`ModelFile::read`], so
+    /// that no command writes a model file that the others refuse.
     pub fn write(&self, path: &Path) -> Result<()> {
+        self.validate(path)?;
         write_atomic(path, |w| {
             serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)?;
             w.write_all(b"\n")

@@ -138,8 +138,8 @@ impl IsingChoices {
             .with_rao_blackwell(self.rao_blackwell);
         let samples = self.samples.unwrap_or(mcmc.samples);
         s.mcmc = mcmc.with_samples(samples);
+        // A maximum below the samples is kept as asked, for the check to refuse it.
         s.growth = match (s.growth, self.max_samples) {
-            (_, Some(max)) if max <= samples => None,
             (g, Some(max)) => Some(Growth {
                 max_samples: max,
                 ..g.unwrap_or_default()

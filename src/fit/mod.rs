@@ -14,6 +14,7 @@ pub mod kinetic;
 pub mod pseudo;
 pub mod settings;
 pub mod start;
+pub mod warnings;
 
 use nalgebra::DVector;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};

@@ -183,6 +183,20 @@ impl IsingFitSettings {
         if let Some(f) = &self.faithful {
             f.check()?;
         }
+        if let Some(g) = &self.growth {
+            let range = self.mcmc.samples..=McmcSettings::MAX_SAMPLES;
+            if !range.contains(&g.max_samples) {
+                return Err(Error::setting(
+                    "max-samples",
+                    g.max_samples,
+                    format!(
+                        "between the samples per iteration ({}) and {}",
+                        range.start(),
+                        range.end()
+                    ),
+                ));
+            }
+        }
         let exact =
             self.method == IsingMethod::PseudoLikelihood || self.sampler == SamplerKind::Exact;
         match (self.solver, self.method) {
@@ -240,8 +254,12 @@ impl IsingFitSettings {
         self
     }
 
-    /// These settings with other chains.
+    /// These settings with other chains; growing samples (if on) may reach at least their
+    /// samples per iteration.
     pub fn with_mcmc(mut self, mcmc: McmcSettings) -> Self {
+        if let Some(g) = &mut self.growth {
+            g.max_samples = g.max_samples.max(mcmc.samples);
+        }
         self.mcmc = mcmc;
         self
     }
