@@ -10,6 +10,7 @@ use spinfer::{
 };
 
 use super::LayoutArg;
+use crate::cli::console::{say, tell, Shown};
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
@@ -48,7 +49,11 @@ pub fn run(a: CompareArgs) -> Result<()> {
         Named::input("DATA", &a.data),
     ];
     if let Some(dir) = &a.out {
-        paths.push(Named::directory("--out", dir));
+        paths.push(Named::directory(
+            "--out",
+            dir,
+            &["compare.md", "compare.json", "*.svg"],
+        ));
     }
     check(&paths)?;
     let fresh = FreshSamples {
@@ -61,12 +66,12 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let (file, data) = super::model_and_data(&a.model, &a.data, a.layout)?;
     let comparison = Comparison::of_file(&file, &data, a.repeat_bins, &fresh)?;
     let table = comparison.markdown();
-    println!("{table}");
+    say!("{table}");
     if let Some(w) = comparison.free_runs.as_ref().and_then(|f| f.warning()) {
-        eprintln!("spinfer: warning: {w}");
+        tell!("spinfer: warning: {w}");
     }
     if let Some(w) = comparison.chains.as_ref().and_then(|d| d.warning()) {
-        eprintln!("spinfer: warning: {w}");
+        tell!("spinfer: warning: {w}");
     }
     if let Some(dir) = &a.out {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -74,8 +79,8 @@ pub fn run(a: CompareArgs) -> Result<()> {
         let figures = comparison.write_figures(dir, "", &name)?;
         let mut md = format!(
             "# {} against {}\n\n{table}\n",
-            a.model.display(),
-            a.data.display()
+            a.model.shown(),
+            a.data.shown()
         );
         for f in &figures {
             let base = f.file_name().unwrap_or_default().to_string_lossy();
@@ -85,9 +90,9 @@ pub fn run(a: CompareArgs) -> Result<()> {
         write_atomic(&dir.join("compare.json"), |w| {
             serde_json::to_writer_pretty(&mut *w, &comparison).map_err(std::io::Error::other)
         })?;
-        println!(
+        say!(
             "wrote {} and {} figures",
-            dir.join("compare.md").display(),
+            dir.join("compare.md").shown(),
             figures.len()
         );
     }

@@ -12,6 +12,7 @@ use spinfer::{
 };
 
 use super::LayoutArg;
+use crate::cli::console::say;
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -45,8 +46,8 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
         }
     };
     match score.std_error {
-        Some(se) => println!("{}: {:.6} ± {se:.6}", score.measure.describe(), score.value),
-        None => println!("{}: {:.6}", score.measure.describe(), score.value),
+        Some(se) => say!("{}: {:.6} ± {se:.6}", score.measure.describe(), score.value),
+        None => say!("{}: {:.6}", score.measure.describe(), score.value),
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use spinfer::{
 };
 
 use super::LayoutArg;
+use crate::cli::console::{say, Shown};
 
 #[derive(Subcommand, Debug)]
 pub enum Generate {
@@ -106,9 +107,17 @@ impl Planted {
         let default = (1.0 / self.n as f64).sqrt();
         let h = self.h_std.unwrap_or(default);
         let j = self.j_std.unwrap_or(default);
+        // Gaussian draws stay within 10 standard deviations (a chance below 1e-15 for the
+        // 67 million couplings of 8192 spins), so every written model is within the limit
+        // that model files take.
+        let largest = ModelFile::MAX_PARAMETER / 10.0;
         for (name, v) in [("h-std", h), ("j-std", j)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::setting(name, v, "a finite number >= 0"));
+            if !(v.is_finite() && (0.0..=largest).contains(&v)) {
+                return Err(Error::setting(
+                    name,
+                    v,
+                    format!("a number in 0..={largest:e}"),
+                ));
             }
         }
         Ok((h, j))
@@ -169,11 +178,11 @@ pub fn run(what: Generate) -> Result<()> {
             };
             write_raster(&a.planted.out, &data, a.planted.layout.into())?;
             ModelFile::from_ising(&model).write(&a.planted.model_out)?;
-            println!(
+            say!(
                 "wrote {} samples of a planted {}-spin Ising model to {}",
                 a.samples,
                 a.planted.n,
-                a.planted.out.display()
+                a.planted.out.shown()
             );
         }
         Generate::Kinetic(a) => {
@@ -191,11 +200,11 @@ pub fn run(what: Generate) -> Result<()> {
             let data = simulate(&model, a.steps, None, &mut rng)?;
             write_raster(&a.planted.out, &data, a.planted.layout.into())?;
             ModelFile::from_kinetic(&model).write(&a.planted.model_out)?;
-            println!(
+            say!(
                 "wrote {} steps of a planted {}-spin kinetic model to {}",
                 a.steps,
                 a.planted.n,
-                a.planted.out.display()
+                a.planted.out.shown()
             );
         }
         Generate::Bursts(a) => {
@@ -210,12 +219,12 @@ pub fn run(what: Generate) -> Result<()> {
             let counts = data.column_up_counts();
             let silent = counts.iter().filter(|&&k| k == 0).count();
             let largest = counts.iter().copied().max().unwrap_or(0);
-            println!(
+            say!(
                 "wrote a bursty recording of {} cells × {} bins to {}: {:.1}% of bins silent, \
                  up to {largest} cells active in one bin, mean firing {:.2}%",
                 a.cells,
                 a.bins,
-                a.out.display(),
+                a.out.shown(),
                 100.0 * silent as f64 / counts.len() as f64,
                 100.0 * data.density()
             );
@@ -238,13 +247,13 @@ pub fn run(what: Generate) -> Result<()> {
             let (lo, hi) = rates
                 .iter()
                 .fold((1.0f64, 0.0f64), |(l, h), &r| (l.min(r), h.max(r)));
-            println!(
+            say!(
                 "wrote a synthetic retina of {} cells × {} repeats × {} bins to {}: firing \
                  probability per bin {:.2}% to {:.2}%, mean {:.2}%",
                 a.cells,
                 a.repeats,
                 a.bins,
-                a.out.display(),
+                a.out.shown(),
                 100.0 * lo,
                 100.0 * hi,
                 100.0 * data.density()

@@ -1,10 +1,12 @@
 //! Command-line interface: argument definitions and dispatch.
 
 mod compare;
+pub mod console;
 mod demo;
 mod evaluate;
 mod fit;
 mod generate;
+pub mod memory;
 mod paths;
 mod progress;
 mod sample;
@@ -13,6 +15,7 @@ mod thermo;
 
 use std::path::PathBuf;
 
+use crate::cli::console::Shown;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use spinfer::{
     data::Layout, init::Init, optim::OptimizerKind, solve::SolverKind, validate::Split, Result,
@@ -195,7 +198,7 @@ impl CommonFit {
         let optional = [
             (&self.trace, "--trace", paths::Use::File),
             (&self.checkpoint, "--checkpoint", paths::Use::File),
-            (&self.plot, "--plot", paths::Use::Directory),
+            (&self.plot, "--plot", paths::Use::Directory(fit::PLOT_FILES)),
             (&self.truth, "--truth", paths::Use::Input),
         ];
         for (path, flag, used) in optional {
@@ -284,6 +287,19 @@ impl From<SplitArg> for Split {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    // A fit stops at its next iteration on a signal (see `fit`); the others exit at once.
+    if !matches!(cli.command, Command::Fit { .. }) {
+        signals::exit_on_signal().map_err(|e| spinfer::Error::io("signal handlers", e))?;
+    }
+    memory::phase(match &cli.command {
+        Command::Generate { .. } => "generating",
+        Command::Fit { .. } => "fitting",
+        Command::Sample(_) => "sampling",
+        Command::Evaluate(_) => "evaluating",
+        Command::Compare(_) => "comparing",
+        Command::Thermo(_) => "computing the thermodynamics",
+        Command::Demo(_) => "running the demo",
+    });
     match cli.command {
         Command::Generate { what } => generate::run(what),
         Command::Fit { what } => fit::run(what),
@@ -301,14 +317,14 @@ fn model_and_data(
     data: &std::path::Path,
     layout: LayoutArg,
 ) -> Result<(spinfer::data::ModelFile, spinfer::Raster)> {
-    let file = spinfer::data::ModelFile::read(model)?;
-    let raster = spinfer::data::read_raster(data, layout.into())?;
+    let file = memory::read_model(model)?;
+    let raster = memory::read_raster(data, layout.into())?;
     if raster.n_spins() != file.n {
         return Err(spinfer::Error::Shape(format!(
             "{} has {} spins but {} has {}",
-            model.display(),
+            model.shown(),
             file.n,
-            data.display(),
+            data.shown(),
             raster.n_spins()
         )));
     }

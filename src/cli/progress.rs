@@ -12,6 +12,9 @@ use spinfer::{
 pub struct Progress {
     bar: ProgressBar,
     stop_after: Option<usize>,
+    /// Warnings shown once the fit has started (so that a request refused before it ends
+    /// with its one error line).
+    warnings: Vec<String>,
 }
 
 impl Progress {
@@ -27,7 +30,20 @@ impl Progress {
                 .expect("valid template")
                 .progress_chars("=> "),
         );
-        Progress { bar, stop_after }
+        // Named until the first iteration, which a warm start may delay for long.
+        bar.set_message("warm start");
+        bar.enable_steady_tick(std::time::Duration::from_millis(500));
+        Progress {
+            bar,
+            stop_after,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Shows `warnings` on standard error at the first iteration.
+    pub fn warn_at_start(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
     }
 
     /// Clears the bar.
@@ -38,6 +54,11 @@ impl Progress {
 
 impl<T: Real> Observer<T> for Progress {
     fn observe(&mut self, record: &Record, _params: &DVector<T>) -> Control {
+        super::signals::iterating();
+        for w in std::mem::take(&mut self.warnings) {
+            self.bar
+                .suspend(|| crate::cli::console::write_err(format_args!("{w}")));
+        }
         self.bar.set_position(record.iteration as u64 + 1);
         let mut msg = format!("max|grad| {:.2e}", record.max_abs_gradient());
         if let Some(l) = record.objective {

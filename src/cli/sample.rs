@@ -3,13 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use spinfer::{
-    data::{write_raster, ModelFile},
-    sample::draw_from,
-    Result,
-};
+use spinfer::{data::write_raster, sample::draw_from, Result};
 
 use super::LayoutArg;
+use crate::cli::console::{say, Shown};
 
 #[derive(Args, Debug)]
 pub struct SampleArgs {
@@ -47,7 +44,7 @@ pub fn run(a: SampleArgs) -> Result<()> {
         paths.push(Named::input("--from", f));
     }
     check(&paths)?;
-    let file = ModelFile::read(&a.model)?;
+    let file = crate::cli::memory::read_model(&a.model)?;
     let start = match &a.from {
         Some(f) => {
             let (_, raster) = super::model_and_data(&a.model, f, a.layout)?;
@@ -58,6 +55,6 @@ pub fn run(a: SampleArgs) -> Result<()> {
     // The burn-in of `spinfer sample`: 1000 sweeps.
     let data = draw_from(&file, a.samples, a.sweeps, 1000, a.seed, start.as_ref())?;
     write_raster(&a.out, &data, a.layout.into())?;
-    println!("wrote {} samples to {}", a.samples, a.out.display());
+    say!("wrote {} samples to {}", a.samples, a.out.shown());
     Ok(())
 }

@@ -1,11 +1,15 @@
 //! SIGINT, SIGTERM and SIGHUP during a fit: the first finishes the current iteration and
 //! stops the fit cleanly (checkpoint and trace written, `--out` untouched); a second one
-//! exits at once.
+//! exits at once. Before the first iteration (reading the data, the warm start) there is
+//! no iteration to finish, and a phase inside one (a fresh-sample check) may take long: the
+//! fit then exits within [`GRACE`] of the signal, with a message saying what was kept.
 
+use std::path::PathBuf;
 use std::sync::{
-    atomic::{AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
     Arc, OnceLock,
 };
+use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
@@ -15,17 +19,80 @@ fn received() -> &'static Arc<AtomicUsize> {
     RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)))
 }
 
+/// How long a fit may take to stop at the end of its iteration after a signal.
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// Set once the fit reports its first iteration: from then on a stop keeps a trace.
+static ITERATING: AtomicBool = AtomicBool::new(false);
+
+/// Set once the fit has returned after a stop: the command is writing what it keeps.
+static RETURNED: AtomicBool = AtomicBool::new(false);
+
+/// Marks the first iteration reached (called by the progress observer).
+pub fn iterating() {
+    ITERATING.store(true, Ordering::SeqCst);
+}
+
+/// Marks the fit returned: the watcher no longer forces the exit.
+pub fn returned() {
+    RETURNED.store(true, Ordering::SeqCst);
+}
+
 /// Installs the handlers. A second signal terminates the process with 128 + its number
-/// (the shell's convention), so a fit that does not stop soon enough can still be killed.
-pub fn install() -> std::io::Result<()> {
-    let first = Arc::new(std::sync::atomic::AtomicBool::new(false));
+/// (the shell's convention), so a fit that does not stop soon enough can still be killed;
+/// a watcher ends a fit that has not started iterating at once, and one that has not
+/// returned within [`GRACE`] then. `checkpoint` is named in that message.
+pub fn install(checkpoint: Option<PathBuf>) -> std::io::Result<()> {
+    let first = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM, SIGHUP] {
         // Registered before the flag is set, so it sees the flag of an earlier signal only.
         signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, first.clone())?;
         signal_hook::flag::register_usize(signal, received().clone(), signal as usize)?;
         signal_hook::flag::register(signal, first.clone())?;
     }
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::Builder::new()
+        .name("fit-signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                watch(signal, checkpoint);
+            }
+        })?;
     Ok(())
+}
+
+/// After the first signal: exits now before the first iteration, or after [`GRACE`] if the
+/// fit has not returned by then.
+fn watch(signal: i32, checkpoint: Option<PathBuf>) {
+    use crate::cli::console::Shown;
+    let started = Instant::now();
+    let kept = match &checkpoint {
+        Some(p) if p.exists() => format!("the last checkpoint is {}", p.shown()),
+        _ => "nothing was written".into(),
+    };
+    let why = if !ITERATING.load(Ordering::SeqCst) {
+        "during the warm start, before the first iteration".to_string()
+    } else {
+        while started.elapsed() < GRACE {
+            if RETURNED.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if RETURNED.load(Ordering::SeqCst) {
+            return;
+        }
+        format!(
+            "the iteration under way (a fresh-sample check?) did not end within {} s",
+            GRACE.as_secs()
+        )
+    };
+    spinfer::data::remove_unfinished();
+    crate::cli::console::write_err(format_args!(
+        "spinfer: stopped by {} {why}; --out was left as it was, {kept}",
+        name(signal)
+    ));
+    std::process::exit(128 + signal);
 }
 
 /// The signal that asked the fit to stop, if any.
@@ -44,4 +111,26 @@ pub fn name(signal: i32) -> &'static str {
         SIGHUP => "SIGHUP",
         _ => "a signal",
     }
+}
+
+/// For commands other than `fit`, which have no iteration to finish: the first SIGINT,
+/// SIGTERM or SIGHUP removes the temporary files of outputs being written and exits with
+/// 128 + its number, so an interrupted `sample`, `generate`, `compare`, `thermo` or `demo`
+/// leaves every output as it was or complete, and nothing hidden beside it.
+pub fn exit_on_signal() -> std::io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                spinfer::data::remove_unfinished();
+                crate::cli::console::write_err(format_args!(
+                    "spinfer: stopped by {}; files being written were removed, finished ones \
+                     kept",
+                    name(signal)
+                ));
+                std::process::exit(128 + signal);
+            }
+        })?;
+    Ok(())
 }

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use crate::cli::console::{say, tell, Shown};
 use clap::Args;
 use spinfer::{
-    data::{write_atomic, ModelFile, ModelKind},
+    data::{write_atomic, ModelKind},
     report::{
         figures::{specific_heat, SPECIFIC_HEAT_MAX_T},
         plot::{lines, Figure, Series},
@@ -42,10 +43,14 @@ pub fn run(a: ThermoArgs) -> Result<()> {
     use super::paths::{check, Named};
     let mut paths = vec![Named::input("MODEL", &a.model)];
     if let Some(dir) = &a.out {
-        paths.push(Named::directory("--out", dir));
+        paths.push(Named::directory(
+            "--out",
+            dir,
+            &["thermo.json", "specific_heat.svg", "energy_histogram.svg"],
+        ));
     }
     check(&paths)?;
-    let file = ModelFile::read(&a.model)?;
+    let file = crate::cli::memory::read_model(&a.model)?;
     if file.kind != ModelKind::Ising {
         return Err(Error::BadPath {
             path: a.model.clone(),
@@ -63,7 +68,7 @@ pub fn run(a: ThermoArgs) -> Result<()> {
     settings.runs = a.runs;
     settings.seed = a.seed;
     let thermo = thermodynamics(&model, &settings)?;
-    print!("{}", table(&thermo));
+    say!("{}", table(&thermo).trim_end());
     if let Some(dir) = &a.out {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         write_atomic(&dir.join("thermo.json"), |w| {
@@ -94,13 +99,13 @@ pub fn run(a: ThermoArgs) -> Result<()> {
                 integer_x: false,
             },
         )?;
-        println!(
+        say!(
             "wrote {}, specific_heat.svg and energy_histogram.svg",
-            dir.join("thermo.json").display()
+            dir.join("thermo.json").shown()
         );
     }
     if let Some(w) = thermo.diagnostics.as_ref().and_then(|d| d.warning()) {
-        eprintln!("warning: {w}");
+        tell!("warning: {w}");
     }
     Ok(())
 }

@@ -3,7 +3,8 @@
 use std::{
     fs::File,
     io::{BufWriter, Write},
-    path::Path,
+    path::{Path, PathBuf},
+    sync::Mutex,
 };
 
 use flate2::{write::GzEncoder, Compression};
@@ -25,10 +26,11 @@ where
     check_replaceable(path)?;
     let dir = directory_of(path);
     let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(path)))
+        .prefix(&format!(".{}.", short_name(path)))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(path, e))?;
+    let _pending = Pending::register(tmp.path());
     let result = (|| -> std::io::Result<()> {
         let file = BufWriter::with_capacity(1 << 20, tmp.as_file());
         if path.extension().is_some_and(|e| e == "gz") {
@@ -53,6 +55,41 @@ where
     Ok(())
 }
 
+/// Temporary files being written now, so that a process stopped by a signal can remove them
+/// ([`remove_unfinished`]); a normal return or an error removes them anyway.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Keeps one temporary file in [`UNFINISHED`] while it is being written.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn register(path: &Path) -> Self {
+        if let Ok(mut list) = UNFINISHED.lock() {
+            list.push(path.to_path_buf());
+        }
+        Pending(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Ok(mut list) = UNFINISHED.lock() {
+            list.retain(|p| p != &self.0);
+        }
+    }
+}
+
+/// Removes the temporary files of every [`write_atomic`] still under way: for a process
+/// about to exit on a signal, which would otherwise leave them behind. Targets are never
+/// touched, so each output stays as it was or is complete.
+pub fn remove_unfinished() {
+    if let Ok(list) = UNFINISHED.lock() {
+        for p in list.iter() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// Refuses a target that exists and is not a regular file (following symlinks).
 pub fn check_replaceable(path: &Path) -> Result<()> {
     match std::fs::metadata(path) {
@@ -74,10 +111,14 @@ pub fn directory_of(path: &Path) -> &Path {
     }
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
+/// The start of the target's name, for its temporary file: short enough that the temporary
+/// name (with its random part and suffix) fits wherever the target's name does.
+fn short_name(path: &Path) -> String {
+    let name = path
+        .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into())
+        .unwrap_or_else(|| "output".into());
+    name.chars().take(32).collect()
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@ mod retina;
 use std::{path::PathBuf, time::Instant};
 
 use clap::Args;
-use spinfer::{data::read_raster, retina::RetinaSettings, Error, Result};
+use spinfer::{retina::RetinaSettings, Error, Result};
 
 use super::LayoutArg;
+use crate::cli::console::{say, Shown};
 use report::Report;
 use retina::Budget;
 
@@ -46,14 +47,22 @@ pub struct DemoArgs {
 
 pub fn run(a: DemoArgs) -> Result<()> {
     let started = Instant::now();
+    {
+        use super::paths::{check, Named};
+        let mut paths = vec![Named::directory("--out", &a.out, &["report.md", "*.svg"])];
+        if let Some(data) = &a.data {
+            paths.push(Named::input("--data", data));
+        }
+        check(&paths)?;
+    }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let mut report = Report::new(&a.out);
     let budget = Budget::new(a.quick);
     let (data, source, repeat_bins) = match &a.data {
         Some(path) => {
-            let data = read_raster(path, a.layout.into())?;
+            let data = crate::cli::memory::read_raster(path, a.layout.into())?;
             let bins = (a.repeat_bins > 0).then_some(a.repeat_bins);
-            (data, format!("the recording `{}`", path.display()), bins)
+            (data, format!("the recording `{}`", path.shown()), bins)
         }
         None => {
             let settings = if a.quick {
@@ -98,10 +107,6 @@ pub fn run(a: DemoArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     let path = report.write()?;
-    println!(
-        "\nwrote {} with {} figures",
-        path.display(),
-        report.figures()
-    );
+    say!("\nwrote {} with {} figures", path.shown(), report.figures());
     Ok(())
 }

@@ -2,13 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use spinfer::{data::write_atomic, Result};
+use crate::cli::console::write_out;
+use spinfer::{data::write_atomic, Error, Result};
 
 /// Markdown being assembled, and the figures it links.
 pub struct Report {
     dir: PathBuf,
     text: String,
     figures: usize,
+    /// The first failure to echo on standard output, reported by [`Report::write`].
+    echo_failed: Option<Error>,
 }
 
 impl Report {
@@ -17,6 +20,7 @@ impl Report {
             dir: dir.to_path_buf(),
             text: String::new(),
             figures: 0,
+            echo_failed: None,
         }
     }
 
@@ -27,7 +31,9 @@ impl Report {
 
     /// Appends text (and echoes it to the terminal).
     pub fn say(&mut self, text: &str) {
-        println!("{text}");
+        if let Err(e) = write_out(format_args!("{text}")) {
+            self.echo_failed.get_or_insert(e);
+        }
         self.text.push_str(text);
         self.text.push('\n');
     }
@@ -46,9 +52,13 @@ impl Report {
     }
 
     /// Writes DIR/report.md.
-    pub fn write(&self) -> Result<PathBuf> {
+    /// A failed echo is reported here, once the report itself is safe.
+    pub fn write(&mut self) -> Result<PathBuf> {
         let path = self.dir.join("report.md");
         write_atomic(&path, |w| w.write_all(self.text.as_bytes()))?;
-        Ok(path)
+        match self.echo_failed.take() {
+            Some(e) => Err(e),
+            None => Ok(path),
+        }
     }
 }

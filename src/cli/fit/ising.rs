@@ -1,7 +1,7 @@
 //! `spinfer fit ising`.
 
 use spinfer::{
-    data::{read_raster, DataFingerprint, ModelFile, ModelKind},
+    data::{DataFingerprint, ModelFile, ModelKind},
     fit::{fit_ising_with, IsingChoices, IsingFitSettings, IsingMethod},
     report::figures::Params,
     validate::{ising_score, Split},
@@ -12,19 +12,20 @@ use super::{
     output::{read_truth, run_and_save, FitJob},
     resumed, EstimatorArg, IsingArgs, MethodArg, SteppingArg,
 };
+use crate::cli::console::Shown;
 use crate::cli::{CommonFit, Precision};
 
 pub fn run(a: IsingArgs) -> Result<()> {
     let settings = settings(&a)?;
     a.common.check_paths()?;
-    let data = read_raster(&a.common.data, a.common.layout.into())?;
+    let data = crate::cli::memory::read_raster(&a.common.data, a.common.layout.into())?;
     let (train, held_out) = match a.common.split {
         Some(split) => {
             let (train, test) = Split::from(split).samples(&data);
             if train.n_samples() == 0 || test.n_samples() == 0 {
                 return Err(spinfer::Error::Shape(format!(
                     "{}: {} samples are too few to split in two parts",
-                    a.common.data.display(),
+                    a.common.data.shown(),
                     data.n_samples()
                 )));
             }

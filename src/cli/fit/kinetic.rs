@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use spinfer::{
-    data::{read_raster, DataFingerprint, ModelFile, ModelKind},
+    data::{DataFingerprint, ModelFile, ModelKind},
     fit::{auto, fit_kinetic_from, Fit, KineticChoices, KineticFitSettings},
     report::figures::Params,
     solve::SolverKind,
@@ -15,16 +15,17 @@ use super::{
     output::{read_truth, run_and_save, FitJob},
     resumed, KineticArgs,
 };
+use crate::cli::console::Shown;
 use crate::cli::{CommonFit, Precision};
 
 pub fn run(a: KineticArgs) -> Result<()> {
     let settings = settings(&a)?;
     a.common.check_paths()?;
-    let data = read_raster(&a.common.data, a.common.layout.into())?;
+    let data = crate::cli::memory::read_raster(&a.common.data, a.common.layout.into())?;
     if data.n_samples() < 2 {
         return Err(Error::Shape(format!(
             "{}: a time series needs at least 2 bins",
-            a.common.data.display()
+            a.common.data.shown()
         )));
     }
     let transitions = Transitions::within_repeats(&data, a.repeat_bins)?;
@@ -40,7 +41,7 @@ pub fn run(a: KineticArgs) -> Result<()> {
     if train.is_empty() || held_out.as_ref().is_some_and(|t| t.is_empty()) {
         return Err(Error::Shape(format!(
             "{}: too few bins for the requested transitions",
-            a.common.data.display()
+            a.common.data.shown()
         )));
     }
     let (settings, precision, resume) = resumed(

@@ -4,6 +4,8 @@ mod ising;
 mod kinetic;
 mod output;
 
+pub use output::PLOT_FILES;
+
 use clap::{Args, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 use spinfer::{
@@ -14,6 +16,7 @@ use spinfer::{
 };
 
 use super::{CommonFit, Precision};
+use crate::cli::console::Shown;
 
 #[derive(Subcommand, Debug)]
 pub enum FitCommand {
@@ -114,6 +117,13 @@ pub struct KineticArgs {
 }
 
 pub fn run(what: FitCommand) -> Result<()> {
+    // Before the data are read: from here on a signal is a clean stop (see `signals`).
+    let common = match &what {
+        FitCommand::Ising(a) => &a.common,
+        FitCommand::Kinetic(a) => &a.common,
+    };
+    super::signals::install(common.checkpoint.clone())
+        .map_err(|e| Error::io("signal handlers", e))?;
     match what {
         FitCommand::Ising(a) => ising::run(a),
         FitCommand::Kinetic(a) => kinetic::run(a),
@@ -172,13 +182,13 @@ fn resumed<S: DeserializeOwned + HasBudget>(
     if c.kind != kind {
         return Err(Error::Shape(format!(
             "{} is a checkpoint of a {:?} fit",
-            path.display(),
+            path.shown(),
             c.kind
         )));
     }
     c.check_data(path, &data)?;
     let mut settings: S = serde_json::from_value(c.settings)
-        .map_err(|e| Error::Shape(format!("{}: unreadable settings: {e}", path.display())))?;
+        .map_err(|e| Error::Shape(format!("{}: unreadable settings: {e}", path.shown())))?;
     if let Some(k) = common.iters {
         settings.set_max_iters(k);
     }

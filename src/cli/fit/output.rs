@@ -7,12 +7,13 @@ use serde::Serialize;
 use serde_json::json;
 use spinfer::{
     data::{write_atomic, Checkpoint, DataFingerprint, ModelFile, ModelKind},
-    fit::{Fit, FitControl},
+    fit::{warnings::data_warnings, Fit, FitControl},
     report::figures::{inferred_vs_true, learning_curves, Gap, Params},
     validate::{rmse, Score, Split},
     Error, Real, Result,
 };
 
+use crate::cli::console::{say, tell, Shown};
 use crate::cli::{progress::Progress, CommonFit};
 
 /// What a fit run needs besides the fit itself.
@@ -31,11 +32,11 @@ pub type Scored = (Score, Option<Score>, Params);
 
 /// Reads a true model for `--truth` and checks that it matches the fit.
 pub fn read_truth(path: &Path, kind: ModelKind, n: usize) -> Result<ModelFile> {
-    let file = ModelFile::read(path)?;
+    let file = crate::cli::memory::read_model(path)?;
     if file.kind != kind || file.n != n {
         return Err(Error::Shape(format!(
             "{}: the true model is a {:?} model of {} spins, the fit a {kind:?} model of {n}",
-            path.display(),
+            path.shown(),
             file.kind,
             file.n
         )));
@@ -45,7 +46,7 @@ pub fn read_truth(path: &Path, kind: ModelKind, n: usize) -> Result<ModelFile> {
 
 /// Runs a fit with progress, checkpoints and divergence handling, then writes the model
 /// file (with training and held-out scores), the trace and the figures.
-pub fn run_and_save<T: Real, M, S: Serialize>(
+pub fn run_and_save<T: Real, M: spinfer::Energy<T>, S: Serialize>(
     job: FitJob<'_, S>,
     resume: Option<serde_json::Value>,
     fit: impl FnOnce(&mut Progress, &mut FitControl<'_, M>) -> Result<Fit<M>>,
@@ -90,9 +91,13 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
         },
         last_finite: None,
     };
-    crate::cli::signals::install().map_err(|e| Error::io("signal handlers", e))?;
-    let mut progress = Progress::new(job.max_iters, common.quiet, common.stop_after);
+    // Said at the start of a long run, not only after it.
+    let early = data_warnings(job.n, job.data.n_samples, &[]);
+    let shown = |w: &String| format!("spinfer: warning: {}: {w}", common.data.shown());
+    let mut progress = Progress::new(job.max_iters, common.quiet, common.stop_after)
+        .warn_at_start(early.iter().map(shown).collect());
     let result = fit(&mut progress, &mut control);
+    crate::cli::signals::returned();
     progress.finish();
     let fit = match result {
         Ok(fit) => fit,
@@ -110,9 +115,13 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
     if let Some(signal) = crate::cli::signals::pending() {
         interrupted(signal, &fit, common)?;
     }
-    warn_constant(&fit.constant_cells, &common.data);
+    let warnings = fit.warnings(job.data.n_samples);
+    for w in warnings.iter().filter(|w| !early.contains(w)) {
+        tell!("{}", shown(w));
+    }
     let (train_score, held_out, params) = score(&fit)?;
     let mut metrics = fit.metrics(T::NAME);
+    metrics["warnings"] = json!(warnings);
     metrics["train_score"] = json!(train_score);
     metrics["split"] = json!(common
         .split
@@ -132,15 +141,15 @@ pub fn run_and_save<T: Real, M, S: Serialize>(
     if let Some(dir) = &common.plot {
         figures(dir, &fit, &job, &params)?;
     }
-    report(&fit, job.kind, job.n, &common.out);
+    report(&fit, job.kind, job.n, &common.out)?;
     print_scores(
         &train_score,
         held_out.as_ref(),
         job.truth.as_ref().map(|t| (t, &params)),
-    );
+    )?;
     // Last, where it is read: the model side of the gradient was not certified.
     if let Some(w) = fit.chains.and_then(|c| c.warning()) {
-        eprintln!("spinfer: warning: {w}");
+        tell!("spinfer: warning: {w}");
     }
     Ok(())
 }
@@ -155,16 +164,16 @@ fn interrupted<M>(signal: i32, fit: &Fit<M>, common: &CommonFit) -> Result<()> {
     let resume = match &common.checkpoint {
         Some(c) => format!(
             "its state is in {}: continue with --resume {}",
-            c.display(),
-            c.display()
+            c.shown(),
+            c.shown()
         ),
         None => "it cannot be resumed (no --checkpoint was given)".into(),
     };
-    eprintln!(
+    tell!(
         "spinfer: stopped by {} after {} iterations; {} was left untouched; {resume}",
         crate::cli::signals::name(signal),
         fit.history.records.len().saturating_sub(1),
-        common.out.display()
+        common.out.shown()
     );
     std::process::exit(128 + signal);
 }
@@ -188,9 +197,9 @@ fn save_last_finite<T: Real, M>(
         .iter()
         .chain(file.j.iter().flatten())
         .fold(0.0f64, |m, v| m.max(v.abs()));
-    eprintln!("spinfer: error: {error}");
+    tell!("spinfer: error: {error}");
     if largest > ModelFile::MAX_PARAMETER {
-        eprintln!(
+        tell!(
             "spinfer: no model was written: the last one with a finite objective has parameters \
              of size {largest:.1e}, above what a model file may hold ({:e}); lower the \
              learning rate (--lr)",
@@ -200,47 +209,56 @@ fn save_last_finite<T: Real, M>(
         file.settings = settings;
         file.metrics = json!({ "diverged_at_iteration": iteration, "precision": T::NAME });
         file.write(out)?;
-        eprintln!(
+        tell!(
             "spinfer: the last model with a finite objective is in {}; lower the learning \
              rate (--lr)",
-            out.display()
+            out.shown()
         );
     }
     std::process::exit(1);
 }
 
 /// The training (and held-out) score, and the distance to the true model when known.
-fn print_scores(train: &Score, held_out: Option<&Score>, truth: Option<(&Params, &Params)>) {
+fn print_scores(
+    train: &Score,
+    held_out: Option<&Score>,
+    truth: Option<(&Params, &Params)>,
+) -> Result<()> {
     let unit = train.measure.describe();
     match held_out {
-        Some(h) => println!(
+        Some(h) => say!(
             "{unit}: training {:.6}, held out {:.6}",
-            train.value, h.value
+            train.value,
+            h.value
         ),
-        None => println!("{unit}: {:.6}", train.value),
+        None => say!("{unit}: {:.6}", train.value),
     }
     if let Some((t, params)) = truth {
-        println!(
+        say!(
             "against the true model: RMSE h {:.4}, J {:.4}",
             rmse(&t.h, &params.h),
             rmse(&t.j, &params.j)
         );
     }
+    Ok(())
 }
+
+/// The names [`figures`] writes into `--plot`.
+pub const PLOT_FILES: &[&str] = &["learning_curve.svg", "inferred_vs_true.svg"];
 
 /// The learning curve and, with `--truth`, inferred against true parameters.
 fn figures<M, S>(dir: &Path, fit: &Fit<M>, job: &FitJob<'_, S>, params: &Params) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = format!("{:?}", job.kind).to_lowercase();
     learning_curves(
-        &dir.join("learning_curve.svg"),
-        &format!("{name} fit of {}", job.common.data.display()),
+        &dir.join(PLOT_FILES[0]),
+        &format!("{name} fit of {}", job.common.data.shown()),
         &[("fit".to_string(), &fit.history)],
         Gap::OwnBest,
     )?;
     if let Some(t) = &job.truth {
         inferred_vs_true(
-            &dir.join("inferred_vs_true.svg"),
+            &dir.join(PLOT_FILES[1]),
             &format!("{name} fit: inferred vs true"),
             t,
             &[("fit".into(), params.clone())],
@@ -249,21 +267,9 @@ fn figures<M, S>(dir: &Path, fit: &Fit<M>, job: &FitJob<'_, S>, params: &Params)
     Ok(())
 }
 
-fn warn_constant(cells: &[usize], data: &Path) {
-    if !cells.is_empty() {
-        let list: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
-        eprintln!(
-            "spinfer: warning: {}: cells {} never or always fire; their statistics are \
-             regularised with a pseudocount of 1/(M+1) so that their fields stay finite",
-            data.display(),
-            list.join(", ")
-        );
-    }
-}
-
 /// The lines a fit ends with: how it ended, and for Monte Carlo fits how well the model
 /// reproduces the data.
-fn report<M>(fit: &Fit<M>, kind: ModelKind, n: usize, out: &Path) {
+fn report<M>(fit: &Fit<M>, kind: ModelKind, n: usize, out: &Path) -> Result<()> {
     let s = &fit.summary;
     let mut line = format!(
         "fitted {kind:?} model ({n} spins) by {}: {} iterations, {}, max|grad| {:.2e}",
@@ -279,12 +285,17 @@ fn report<M>(fit: &Fit<M>, kind: ModelKind, n: usize, out: &Path) {
     if let Some(v) = s.value {
         line.push_str(&format!(", {} {v:.6}", s.objective.name()));
     }
-    println!("{line} -> {}", out.display());
+    say!("{line} -> {}", out.shown());
     if let Some(f) = &fit.faithfulness {
-        println!(
+        say!(
             "model vs data ({} fresh samples): RMSE of means {:.2e} = {:.2}× the data's \
              split-half difference, of pairs {:.2e} = {:.2}×",
-            f.samples, f.means, f.means_ratio, f.pairs, f.pairs_ratio
+            f.samples,
+            f.means,
+            f.means_ratio,
+            f.pairs,
+            f.pairs_ratio
         );
     }
+    Ok(())
 }
