@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _native
+from . import _checks, _native
 from ._arrays import spins
 from ._model import LogLikelihood, Model, RowFit
 
@@ -26,6 +27,7 @@ __version__: str = _native.__version__
 
 __all__ = [
     "DivergedError",
+    "FitWarning",
     "LogLikelihood",
     "Model",
     "RowFit",
@@ -49,13 +51,21 @@ class DivergedError(RuntimeError):
         self.model = model
 
 
+class FitWarning(UserWarning):
+    """A fit the data cannot pin down: fewer samples than spins, constant cells, or
+    parameters that ran off (the same warnings ``spinfer fit`` prints)."""
+
+
 def _run(fit: Callable[[], Any], kind: str, options: Dict[str, Any]):
     try:
-        return fit()
+        model = fit()
     except _native.DivergedError as e:
         message, h, J = e.args
         model = None if h is None else Model._unchecked(kind, h, J, **options)
         raise DivergedError(message, model) from None
+    for text in model.metrics.get("warnings", []):
+        warnings.warn(text, FitWarning, stacklevel=2)
+    return model
 
 
 def fit_ising(
@@ -109,18 +119,22 @@ def fit_ising(
 
     ``callback(iteration, record)`` is called after every iteration with the record of the
     command's ``--trace`` (objective, max_gradient_h, max_gradient_J, samples, ...);
-    returning ``False`` stops the fit there. Bad input or settings raise ``ValueError`` with
-    the message the command prints; a diverging fit raises :class:`DivergedError`.
+    returning ``False`` stops the fit there. Bad input or settings raise ``ValueError`` (a
+    number of the wrong type ``TypeError``) naming the keyword and its allowed range; a
+    diverging fit raises :class:`DivergedError`. A fit the data cannot pin down (fewer
+    samples than spins, constant cells, parameters that ran off) warns with
+    :class:`FitWarning`, as the command does; the warnings are also in
+    ``model.metrics["warnings"]``.
     """
     data = spins(X, layout)
-    options = dict(
+    options = _checks.options(dict(
         method=method, sampler=sampler, solver=solver, init=init, optimizer=optimizer,
         lr=lr, iters=iters, tol=tol, samples=samples, max_samples=max_samples,
         sweeps=sweeps, chains=chains, burn_in=burn_in, seed=seed, estimator=estimator,
         target_ratio=target_ratio, target_pearson=target_pearson, stepping=stepping,
         l1=l1, l2=l2, l1_fields=l1_fields, l2_fields=l2_fields, precision=precision,
         callback=callback,
-    )  # fmt: skip
+    ))  # fmt: skip
     return _fit_ising(data, options)
 
 
@@ -173,12 +187,12 @@ def fit_kinetic(
     Other keywords, the callback and the exceptions are those of :func:`fit_ising`.
     """
     data = spins(X, layout)
-    options = dict(
+    options = _checks.options(dict(
         symmetric=symmetric, self_couplings=self_couplings, solver=solver, init=init,
         optimizer=optimizer, lr=lr, iters=iters, tol=tol, l1=l1, l2=l2,
         l1_fields=l1_fields, l2_fields=l2_fields, repeat_bins=repeat_bins,
         precision=precision, callback=callback,
-    )  # fmt: skip
+    ))  # fmt: skip
     if rows is None:
         return _run(
             lambda: Model._from_native(*_native.fit_kinetic(data, **options)),
@@ -229,14 +243,10 @@ def compare(
     correlations) with its ``"agreement"`` (RMSE and Pearson r of model against data, the
     data's own split-half RMSE), plus its ``"data"`` and ``"model"`` values as arrays for
     figures. Defaults as the command (500,000 samples, seed 7)."""
-    out = _native.compare(
-        model._spec(),
-        spins(X, layout),
-        samples=samples,
-        burn_in=burn_in,
-        seed=seed,
-        repeat_bins=repeat_bins,
+    checked = _checks.options(
+        dict(samples=samples, burn_in=burn_in, seed=seed, repeat_bins=repeat_bins)
     )
+    out = _native.compare(model._spec(), spins(X, layout), **checked)
     result = json.loads(out)
     for statistic in result["statistics"]:
         statistic["data"] = np.asarray(statistic["data"], dtype=float)

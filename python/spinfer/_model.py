@@ -9,7 +9,7 @@ from typing import Any, Dict, List, NamedTuple, Optional
 
 import numpy as np
 
-from . import _native
+from . import _checks, _native
 from ._arrays import spins
 
 
@@ -150,10 +150,9 @@ class Model:
         burn-in: a model with two stable activity levels then stays at the data's.
         Equilibrium chains start from evenly spaced samples of ``start``. The same seed
         gives the same samples, whatever the number of threads."""
+        checked = _checks.options(dict(n=n, seed=seed, sweeps=sweeps, burn_in=burn_in))
         first = None if start is None else spins(start, layout)
-        return _native.sample(
-            self._spec(), int(n), seed=seed, sweeps=sweeps, burn_in=burn_in, start=first
-        )
+        return _native.sample(self._spec(), start=first, **checked)
 
     def thermo(
         self,
@@ -171,11 +170,10 @@ class Model:
         T = 1 by stepping stones from beta = 0, the entropy S = log Z + <E> in nats and in
         bits per spin, the independent model's entropy and the multi-information
         S_ind - S; the energy histogram at T = 1; the ladder's diagnostics."""
-        return json.loads(
-            _native.thermo(
-                self._spec(), t_min=t_min, t_max=t_max, samples=samples, runs=runs, seed=seed
-            )
+        checked = _checks.options(
+            dict(t_min=t_min, t_max=t_max, samples=samples, runs=runs, seed=seed)
         )
+        return json.loads(_native.thermo(self._spec(), **checked))
 
     def log_likelihood(
         self,
@@ -188,9 +186,8 @@ class Model:
         """The log-likelihood of data ``X`` per sample (equilibrium: exact for N <= 20,
         log Z by annealed importance sampling above, with its standard error) or per
         transition (kinetic: exact; ``repeat_bins``: no transition across repeats)."""
-        value, measure, se = _native.log_likelihood(
-            self._spec(), spins(X, layout), repeat_bins=repeat_bins, seed=seed
-        )
+        checked = _checks.options(dict(repeat_bins=repeat_bins, seed=seed))
+        value, measure, se = _native.log_likelihood(self._spec(), spins(X, layout), **checked)
         return LogLikelihood(value, se, measure)
 
     def __repr__(self) -> str:

@@ -28,6 +28,46 @@ from . import _fit_ising
 # Chains kept on this process when it is a worker, by fit.
 _CHAINS: Dict[str, "_native.Chains"] = {}
 
+#: Seconds between checks that the fit's workers are still in the cluster while waiting
+#: for their results (also how soon Ctrl-C is seen).
+POLL_SECONDS = 1.0
+
+
+class WorkerLostError(RuntimeError):
+    """A worker holding part of a fit left the cluster (it died, or the cluster scaled
+    down) before returning its results. ``model`` is the model at the last parameters sent
+    to the workers (``None`` before the first iteration); ``worker`` is the address that
+    left."""
+
+    def __init__(self, message: str, worker: str, model: Optional[Model]) -> None:
+        super().__init__(message)
+        self.worker = worker
+        self.model = model
+
+
+def _gather(client, futures, addresses: List[str], theta=None, n: int = 0):
+    """The results of ``futures`` (pinned to ``addresses``), or :class:`WorkerLostError`
+    as soon as one of those workers is no longer in the cluster: a task pinned to a worker
+    that has gone would otherwise wait for it for ever."""
+    from distributed import wait
+
+    while True:
+        try:
+            wait(futures, timeout=POLL_SECONDS)
+            return client.gather(futures)
+        except TimeoutError:
+            pass
+        present = set(client.scheduler_info()["workers"])
+        gone = [a for a in addresses if a not in present]
+        if gone:
+            client.cancel(futures)
+            raise WorkerLostError(
+                f"worker {gone[0]} left the cluster during the fit; its tasks cannot finish "
+                "(the last model is on this exception's .model)",
+                gone[0],
+                None if theta is None else _model_of(theta, n),
+            )
+
 
 def _workers(client, count: Optional[int]) -> List[str]:
     addresses = sorted(client.scheduler_info()["workers"])
@@ -76,12 +116,15 @@ def fit_kinetic(
         solver="newton", self_couplings=self_couplings, l2=l2, l2_fields=l2_fields,
         tol=tol, iters=iters, repeat_bins=repeat_bins, precision=precision,
     )  # fmt: skip
-    shared = client.scatter(data, broadcast=True)
+    # A key of its own (hash=False): a raster scattered under its content hash is shared
+    # with any earlier call on the same data, and released when that call's futures are.
+    shared = client.scatter(data, broadcast=True, hash=False)
     blocks = np.array_split(np.arange(n), chunks)
     futures = [
         client.submit(_fit_rows, shared, [int(i) for i in b], options, pure=False)
         for b in blocks
     ]
+    # Unpinned: the scheduler moves blocks of a lost worker to the others.
     parts = client.gather(futures)
     h = np.empty(n)
     J = np.empty((n, n))
@@ -145,6 +188,10 @@ def fit_ising(
     weight. The learning loop (steps, growing samples, the faithfulness stopping rule on
     fresh samples) runs in this process. Other keywords are those of
     :func:`spinfer.fit_ising` (a Monte Carlo ``sampler``).
+
+    A worker that leaves the cluster mid-fit takes its chains with it: the fit then ends
+    within about :data:`POLL_SECONDS` with :class:`WorkerLostError`, carrying the model at
+    the last parameters sent out.
     """
     data = spins(X, layout)
     n = data.shape[1]
@@ -166,9 +213,8 @@ def fit_ising(
             burn_in=defaults["burn_in"] if burn_in is None else burn_in,
             rao_blackwell=estimator == "rao-blackwell",
         )
-        client.submit(
-            _make_chains, key, n, settings, workers=[address], pure=False
-        ).result()
+        made = client.submit(_make_chains, key, n, settings, workers=[address], pure=False)
+        _gather(client, [made], [address])
 
     def remote(theta: np.ndarray, samples: int):
         # Each worker draws samples in proportion to its chains (at least one per chain).
@@ -179,7 +225,7 @@ def fit_ising(
             client.submit(_advance, key, theta, c, workers=[a], pure=False)
             for a, c in zip(addresses, counts)
         ]
-        results = client.gather(futures)
+        results = _gather(client, futures, addresses, theta, n)
         weights = np.array(counts, dtype=float) / sum(counts)
         mean = sum(w * m for w, (m, _) in zip(weights, results))
         se = np.sqrt(sum((w * s) ** 2 for w, (_, s) in zip(weights, results)))
@@ -193,7 +239,20 @@ def fit_ising(
     try:
         return _fit_ising(data, _with_defaults(fit_options), remote=remote)
     finally:
-        client.run(_drop_chains, key, workers=addresses)
+        present = set(client.scheduler_info()["workers"])
+        alive = [a for a in addresses if a in present]
+        if alive:
+            client.run(_drop_chains, key, workers=alive)
+
+
+def _model_of(theta: np.ndarray, n: int) -> Model:
+    """The equilibrium model of parameters theta = (h, J_ij for i < j row by row)."""
+    h = np.array(theta[:n], dtype=float)
+    J = np.zeros((n, n))
+    upper = np.triu_indices(n, 1)
+    J[upper] = theta[n:]
+    J.T[upper] = theta[n:]
+    return Model("ising", h, J)
 
 
 def _with_defaults(options: Dict[str, Any]) -> Dict[str, Any]:
@@ -214,4 +273,4 @@ def _with_defaults(options: Dict[str, Any]) -> Dict[str, Any]:
     return full
 
 
-__all__ = ["fit_ising", "fit_kinetic"]
+__all__ = ["WorkerLostError", "fit_ising", "fit_kinetic"]

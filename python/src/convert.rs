@@ -23,6 +23,15 @@ pub fn py_error(e: Error) -> PyErr {
         }
         Error::Io { .. } => PyOSError::new_err(e.to_string()),
         Error::NonFinite { .. } => DivergedError::new_err((e.to_string(), None::<()>, None::<()>)),
+        // Named as Python spells the keyword (repeat_bins), not as the command (--repeat-bins).
+        Error::InvalidSetting {
+            name,
+            value,
+            allowed,
+        } => PyValueError::new_err(format!(
+            "invalid setting {} = {value}: must be {allowed}",
+            name.replace('-', "_")
+        )),
         _ if e.is_bad_input() => PyValueError::new_err(e.to_string()),
         _ => PyRuntimeError::new_err(e.to_string()),
     }

@@ -179,11 +179,11 @@ fn common(
 
 /// The fitted model, its settings, metrics (with the training score, as the command writes
 /// them) and history, or the Python exception that stopped it.
-fn finish<'py, M>(
+fn finish<'py, T: Real, M: spinfer::Energy<T>>(
     py: Python<'py>,
     (result, last_finite): (Result<Fit<M>>, Option<ModelFile>),
     interrupted: Option<PyErr>,
-    (settings, input_seconds): (serde_json::Value, f64),
+    (settings, input_seconds, n_samples): (serde_json::Value, f64, usize),
     (to_file, score): (
         impl Fn(&M) -> ModelFile,
         impl Fn(&M) -> Result<Option<Score>>,
@@ -213,6 +213,8 @@ fn finish<'py, M>(
     }
     // Seconds spent packing the array (and building the transitions of a kinetic fit).
     metrics["input_seconds"] = serde_json::json!(input_seconds);
+    // Shown by the Python wrapper through `warnings.warn`.
+    metrics["warnings"] = serde_json::json!(fit.warnings(n_samples));
     let file = to_file(&fit.model);
     let meta = serde_json::json!({
         "kind": file.kind,
@@ -341,7 +343,7 @@ pub fn fit_ising<'py>(
                 py,
                 outcome,
                 raised,
-                (settings_json, input_seconds),
+                (settings_json, input_seconds, data.n_samples()),
                 (ModelFile::from_ising, |m: &Ising<$t>| {
                     ising_score(m, &data).map(Some)
                 }),
@@ -431,7 +433,7 @@ pub fn fit_kinetic<'py>(
                 py,
                 outcome,
                 observer.error.take(),
-                (settings_json, input_seconds),
+                (settings_json, input_seconds, data.len()),
                 // A fit of some rows is not a model of the data: no score.
                 (
                     ModelFile::from_kinetic,

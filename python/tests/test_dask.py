@@ -56,3 +56,39 @@ def test_bad_requests_are_refused(client, retina):
         spinfer.dask.fit_ising(retina[:100, :5], client, workers=3)
     with pytest.raises(TypeError, match="unexpected"):
         spinfer.dask.fit_ising(retina[:100, :5], client, colour="blue")
+
+
+def test_repeated_kinetic_fits_on_one_client_all_succeed(client, retina):
+    # The same raster scattered again and again: each call keeps its own copy.
+    X = retina[:2000, :20]
+    first = spinfer.dask.fit_kinetic(X, client, chunks=2)
+    for _ in range(99):
+        again = spinfer.dask.fit_kinetic(X, client, chunks=2)
+        assert np.array_equal(again.J, first.J)
+
+
+def test_a_worker_lost_mid_fit_ends_the_fit_with_the_last_model():
+    import os
+    import time
+
+    X = planted_ising(20, seed=5).sample(20_000, seed=6)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        victim = sorted(client.scheduler_info()["workers"])[1]
+
+        def kill_at_third(iteration, record):
+            if iteration == 3:
+                dying = client.submit(os._exit, 1, workers=[victim], pure=False)
+                distributed.fire_and_forget(dying)
+
+        started = time.monotonic()
+        with pytest.raises(spinfer.dask.WorkerLostError) as lost:
+            spinfer.dask.fit_ising(
+                X, client, seed=3, iters=100_000, target_ratio=0, callback=kill_at_third
+            )
+        assert time.monotonic() - started < 60
+        assert lost.value.worker == victim
+        model = lost.value.model
+        assert model is not None and model.n_spins == 20
+        assert np.all(np.isfinite(model.J)) and np.array_equal(model.J, model.J.T)

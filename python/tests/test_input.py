@@ -69,3 +69,38 @@ def test_models_are_checked_like_model_files():
         spinfer.Model("kinetic", [0.0, np.inf], np.zeros((2, 2)))
     with pytest.raises(ValueError, match="kind"):
         spinfer.Model("potts", np.zeros(2), np.zeros((2, 2)))
+
+
+def test_numbers_are_checked_for_what_they_are_with_the_keyword_named():
+    X = np.zeros((50, 3), dtype=np.uint8)
+    X[::2, 0] = 1
+    X[::3, 1] = 1
+    X[::5, 2] = 1
+    cases = [
+        (dict(iters=-5), ValueError, "iters"),
+        (dict(seed=-1), ValueError, "seed"),
+        (dict(seed=2**70), ValueError, "seed"),
+        (dict(lr="0.1"), TypeError, "lr"),
+        (dict(iters=True), TypeError, "iters"),
+        (dict(samples=2.5), TypeError, "samples"),
+        (dict(max_samples=0), ValueError, "max_samples"),
+    ]
+    for kwargs, error, name in cases:
+        with pytest.raises(error, match=name):
+            spinfer.fit_ising(X, **kwargs)
+    model = spinfer.Model("ising", np.zeros(3), np.zeros((3, 3)))
+    for n, error in ((-1, ValueError), (2.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="^n must"):
+            model.sample(n)
+    with pytest.raises(ValueError, match="repeat_bins"):
+        spinfer.fit_kinetic(np.zeros((30, 3), dtype=np.uint8), repeat_bins=7)
+
+
+def test_ill_posed_fits_warn():
+    rng = np.random.default_rng(1)
+    few = (rng.random((20, 40)) < 0.3).astype(np.uint8)
+    with pytest.warns(spinfer.FitWarning, match="fewer samples than spins"):
+        spinfer.fit_ising(few, method="pseudo-likelihood", l2=0.01)
+    silent = np.zeros((200, 4), dtype=np.uint8)
+    with pytest.warns(spinfer.FitWarning, match="every cell is constant"):
+        spinfer.fit_ising(silent, iters=20)
