@@ -1,13 +1,19 @@
 //! Random command lines, from a grammar of the real subcommands and flags with hostile
-//! values, and random bytes as data files: the command never panics, exits with 0, 1 or 2
-//! only, and changes no file outside its working directory.
+//! values, and random bytes as data files, with standard output closed or full and under
+//! memory limits: the command never panics or aborts, exits with 0, 1 or 2 only, changes
+//! no file outside its working directory and none of its inputs. Checkpoints edited with
+//! their checksum recomputed are refused or resumed, never a crash.
 //!
 //! 64 cases by default; `PROPTEST_CASES=2000 cargo test --release --test command_fuzz` runs
 //! a longer campaign (README, "Development").
 
 mod common;
 
-use std::{fs, path::Path};
+use std::{
+    fs,
+    path::Path,
+    process::{Command, Stdio},
+};
 
 use proptest::prelude::*;
 
@@ -43,7 +49,69 @@ fn path() -> impl Strategy<Value = String> {
         Just(".".to_string()),
         Just("".to_string()),
         Just("/dev/null".to_string()),
+        // Names a command writes inside its output directories, and names at the limit.
+        Just("figs/learning_curve.svg".to_string()),
+        Just("figs/compare.json".to_string()),
+        Just("o.json/".to_string()),
+        Just(format!("{}.json", "n".repeat(250))),
+        Just(format!("{}.json", "n".repeat(252))),
     ]
+}
+
+/// Where standard output goes.
+#[derive(Clone, Copy, Debug)]
+enum Stdout {
+    /// A pipe that is read to the end.
+    Read,
+    /// A pipe whose reader has gone before the command writes.
+    Closed,
+    /// A full device.
+    Full,
+}
+
+fn stdout() -> impl Strategy<Value = Stdout> {
+    prop_oneof![
+        2 => Just(Stdout::Read),
+        1 => Just(Stdout::Closed),
+        1 => Just(Stdout::Full),
+    ]
+}
+
+/// An address-space limit in MiB (0: none), applied through `prlimit` where it exists.
+fn memory_limit() -> impl Strategy<Value = u64> {
+    prop_oneof![4 => Just(0u64), 1 => Just(48u64), 1 => Just(96u64), 1 => Just(256u64)]
+}
+
+/// Runs the command in `dir` with its standard output as asked, under a memory limit:
+/// exit code (-1 for a signal) and standard error.
+fn run(dir: &Path, args: &[&str], out: Stdout, limit_mib: u64) -> (i32, String) {
+    let binary = env!("CARGO_BIN_EXE_spinfer");
+    let limited = limit_mib > 0 && Path::new("/usr/bin/prlimit").exists();
+    let mut c = if limited {
+        let mut c = Command::new("/usr/bin/prlimit");
+        c.arg(format!("--as={}", limit_mib << 20)).arg(binary);
+        c
+    } else {
+        Command::new(binary)
+    };
+    c.current_dir(dir).args(args).stderr(Stdio::piped());
+    match out {
+        Stdout::Read => c.stdout(Stdio::piped()),
+        Stdout::Closed => c.stdout(Stdio::piped()),
+        Stdout::Full => match fs::File::create("/dev/full") {
+            Ok(f) => c.stdout(f),
+            Err(_) => c.stdout(Stdio::null()),
+        },
+    };
+    let mut child = c.spawn().expect("spinfer runs");
+    if let Stdout::Closed = out {
+        drop(child.stdout.take());
+    }
+    let output = child.wait_with_output().expect("spinfer ends");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// One subcommand's grammar: its fixed head, the flags it requires (given a path or a
@@ -97,6 +165,22 @@ const GRAMMARS: &[Grammar] = &[
             "--precision f32",
             "--init tap",
         ],
+    },
+    Grammar {
+        head: &["fit", "ising", "figs/learning_curve.svg"],
+        required_paths: &["--out"],
+        required_numbers: &[],
+        numbers: &[],
+        paths: FIT_PATHS,
+        switches: &["--sampler exact"],
+    },
+    Grammar {
+        head: &["compare", "figs/compare.json", "d.txt"],
+        required_paths: &["--out"],
+        required_numbers: &[],
+        numbers: &["--samples"],
+        paths: &[],
+        switches: &[],
     },
     Grammar {
         head: &["fit", "ising", "bytes.txt"],
@@ -256,6 +340,8 @@ proptest! {
     fn hostile_command_lines_exit_cleanly_and_stay_in_their_directory(
         line in command_line(),
         bytes in proptest::collection::vec(any::<u8>(), 0..400),
+        out in stdout(),
+        limit in memory_limit(),
     ) {
         let root = tempfile::tempdir().unwrap();
         let outside = root.path().join("outside");
@@ -268,15 +354,130 @@ proptest! {
         common::ok(&work, &["generate", "kinetic", "--n", "3", "--steps", "300",
             "--out", "kd.txt", "--model-out", "k.json"]);
         fs::write(work.join("bytes.txt"), &bytes).unwrap();
+        // An input where a figure or report of an output directory would go.
+        fs::create_dir(work.join("figs")).unwrap();
+        fs::copy(work.join("d.txt"), work.join("figs/learning_curve.svg")).unwrap();
+        fs::copy(work.join("m.json"), work.join("figs/compare.json")).unwrap();
         let before = snapshot(&outside);
         let null_was_device = fs::metadata("/dev/null").map(|m| !m.is_file()).unwrap_or(true);
+        // The files the command reads (its head), which nothing may change.
+        let inputs: Vec<(String, Vec<u8>)> = line
+            .iter()
+            .take(3)
+            .filter_map(|p| fs::read(work.join(p)).ok().map(|b| (p.clone(), b)))
+            .collect();
 
         let args: Vec<&str> = line.iter().map(String::as_str).collect();
-        let (code, _, stderr) = common::spinfer(&work, &args);
-        prop_assert!([0, 1, 2].contains(&code), "{args:?}: exit {code}: {stderr}");
+        let (code, stderr) = run(&work, &args, out, limit);
+        prop_assert!([0, 1, 2].contains(&code), "{args:?} ({out:?}, {limit} MiB): exit {code}: {stderr}");
         prop_assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         prop_assert_eq!(snapshot(&outside), before, "{:?} changed a file outside", args);
+        for (name, bytes) in &inputs {
+            prop_assert!(&fs::read(work.join(name)).unwrap_or_default() == bytes, "{:?} changed its input {}", args, name);
+        }
         let null_is_device = fs::metadata("/dev/null").map(|m| !m.is_file()).unwrap_or(true);
         prop_assert!(!null_was_device || null_is_device, "{:?} replaced /dev/null", args);
+    }
+
+    #[test]
+    fn checkpoints_edited_with_their_checksum_recomputed_never_crash_a_resume(
+        fit in 0..CHECKPOINTED.len(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0..3u8, number()), 1..4),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        common::ok(d, &["generate", "ising", "--n", "4", "--samples", "300", "--exact",
+            "--out", "d.txt", "--model-out", "m.json"]);
+        let mut first: Vec<&str> = CHECKPOINTED[fit].to_vec();
+        first.extend(["--out", "a.json", "--checkpoint", "cp", "--iters", "3", "--quiet"]);
+        common::ok(d, &first);
+        let text = fs::read(d.join("cp")).unwrap();
+        let newline = text.iter().position(|&b| b == b'\n').unwrap();
+        let mut body: serde_json::Value = serde_json::from_slice(&text[newline + 1..]).unwrap();
+        for (at, how, value) in &edits {
+            edit(&mut body, at, *how, value);
+        }
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let mut edited = format!("spinfer-checkpoint crc32 {:08x}\n", crc32fast::hash(&bytes)).into_bytes();
+        edited.extend(bytes);
+        fs::write(d.join("edited"), edited).unwrap();
+        let mut again: Vec<&str> = CHECKPOINTED[fit].to_vec();
+        again.extend(["--out", "b.json", "--resume", "edited", "--quiet"]);
+        let (code, _, stderr) = common::spinfer(d, &again);
+        prop_assert!([0, 1, 2].contains(&code), "{edits:?}: exit {code}: {stderr}");
+        prop_assert!(!stderr.contains("panicked"), "{edits:?}: {stderr}");
+    }
+}
+
+/// Fits whose checkpoints are edited: every solver's state.
+const CHECKPOINTED: &[&[&str]] = &[
+    &["fit", "ising", "d.txt", "--samples", "500"],
+    &["fit", "ising", "d.txt", "--sampler", "exact"],
+    &["fit", "ising", "d.txt", "--method", "pseudo-likelihood"],
+    &[
+        "fit",
+        "ising",
+        "d.txt",
+        "--sampler",
+        "tempering",
+        "--samples",
+        "500",
+    ],
+    &["fit", "kinetic", "d.txt"],
+    &["fit", "kinetic", "d.txt", "--symmetric"],
+];
+
+/// Every array and number of a JSON tree, by a path of keys and indices.
+fn places(
+    v: &serde_json::Value,
+    here: &mut Vec<serde_json::Value>,
+    out: &mut Vec<Vec<serde_json::Value>>,
+) {
+    match v {
+        serde_json::Value::Array(items) => {
+            out.push(here.clone());
+            for (i, x) in items.iter().enumerate() {
+                here.push(i.into());
+                places(x, here, out);
+                here.pop();
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, x) in map {
+                here.push(k.clone().into());
+                places(x, here, out);
+                here.pop();
+            }
+        }
+        serde_json::Value::Number(_) => out.push(here.clone()),
+        _ => {}
+    }
+}
+
+/// One edit at a place drawn by `at`: delete an entry of an array (or the number's place in
+/// its array), or substitute a hostile number.
+fn edit(body: &mut serde_json::Value, at: &prop::sample::Index, how: u8, value: &str) {
+    let mut all = Vec::new();
+    places(body, &mut Vec::new(), &mut all);
+    let path = &all[at.index(all.len())];
+    let mut target = &mut *body;
+    for key in path {
+        target = match key {
+            serde_json::Value::String(k) => &mut target[k.as_str()],
+            serde_json::Value::Number(i) => &mut target[i.as_u64().unwrap() as usize],
+            _ => unreachable!(),
+        };
+    }
+    match (how, target) {
+        (0, serde_json::Value::Array(items)) if !items.is_empty() => {
+            items.pop();
+        }
+        (_, t) => {
+            *t = value
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number);
+        }
     }
 }

@@ -452,3 +452,50 @@ fn a_signal_stops_the_fit_keeps_out_writes_the_checkpoint_and_trace() {
     );
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_signal_during_the_warm_start_ends_the_fit_within_two_seconds() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "generate",
+            "retina",
+            "--cells",
+            "300",
+            "--repeats",
+            "100",
+            "--out",
+            "r.txt",
+        ],
+    );
+    write(d, "out.json", b"old");
+    // The pseudo-likelihood start of 300 cells on 95,300 bins takes seconds.
+    let child = Command::new(env!("CARGO_BIN_EXE_spinfer"))
+        .current_dir(d)
+        .args([
+            "fit", "ising", "r.txt", "--out", "out.json", "--init", "pseudo",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let sent = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let waited = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(128 + 15), "{stderr}");
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    assert!(
+        stderr.contains("SIGTERM") && stderr.contains("warm start"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read(d.join("out.json")).unwrap(), b"old");
+}
