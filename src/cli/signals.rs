@@ -71,7 +71,7 @@ fn watch(signal: i32, checkpoint: Option<PathBuf>) {
         _ => "nothing was written".into(),
     };
     let why = if !ITERATING.load(Ordering::SeqCst) {
-        "during the warm start, before the first iteration".to_string()
+        " during the warm start, before the first iteration".to_string()
     } else {
         while started.elapsed() < GRACE {
             if RETURNED.load(Ordering::SeqCst) {
@@ -83,13 +83,14 @@ fn watch(signal: i32, checkpoint: Option<PathBuf>) {
             return;
         }
         format!(
-            "the iteration under way (a fresh-sample check?) did not end within {} s",
+            ": the iteration under way (Monte Carlo samples or a fresh-sample check) did not \
+             end within {} s, so the trace was not written",
             GRACE.as_secs()
         )
     };
     spinfer::data::remove_unfinished();
     crate::cli::console::write_err(format_args!(
-        "spinfer: stopped by {} {why}; --out was left as it was, {kept}",
+        "spinfer: stopped by {}{why}; --out was left as it was, {kept}",
         name(signal)
     ));
     std::process::exit(128 + signal);

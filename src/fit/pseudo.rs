@@ -14,7 +14,11 @@ use std::time::Instant;
 
 use nalgebra::DMatrix;
 
-use super::{drive, settings::IsingFitSettings, Fit, FitControl, Summary};
+use super::{
+    drive,
+    settings::{IsingFitSettings, KineticFitSettings},
+    Fit, FitControl, Summary,
+};
 use crate::{
     learn::{History, LearnSettings, NoObserver, Observer, Outcome},
     model::{Centering, Energy, KineticIsing, KineticOptions},
@@ -70,12 +74,48 @@ pub fn asymmetric(
     Ok((Ising::new(h, j)?, learner.history().clone(), outcome))
 }
 
-/// The warm start of Boltzmann learning ([`warm_start_penalty`], [`WARM_START_TOL`]).
+/// The warm start of Boltzmann learning ([`warm_start_penalty`], [`WARM_START_TOL`]): the
+/// symmetrised asymmetric pseudo-likelihood maximum, by row-wise Newton where
+/// [`super::auto::newton_wins`] predicts it sooner (the kinetic fits' rule: N ≤ 400 on
+/// sparse data), else by L-BFGS on the same objective. A Newton pass accumulates an N × N
+/// curvature per row (T k² N / 2 operations) and solves N Cholesky systems of size N: 2.3 s
+/// at 160 cells, hours at 1,000. An L-BFGS pass costs what a kinetic pass costs.
 pub fn warm_start(data: &Raster) -> Result<Ising<f64>> {
-    let learn = LearnSettings::default()
+    let identity = Transitions::identity(data);
+    if super::auto::newton_wins(&identity) {
+        drop(identity);
+        return Ok(asymmetric(data, &warm_start_penalty(), &warm_start_learn())?.0);
+    }
+    warm_start_lbfgs(identity)
+}
+
+/// The warm start's budget and tolerance.
+fn warm_start_learn() -> LearnSettings {
+    LearnSettings::default()
         .with_max_iters(50)
-        .with_grad_tol(WARM_START_TOL);
-    Ok(asymmetric(data, &warm_start_penalty(), &learn)?.0)
+        .with_grad_tol(WARM_START_TOL)
+}
+
+/// [`warm_start`] by L-BFGS on the self-transitions of the data.
+fn warm_start_lbfgs(identity: Transitions) -> Result<Ising<f64>> {
+    let learn = warm_start_learn();
+    let settings = KineticFitSettings {
+        solver: SolverKind::Lbfgs,
+        penalty: warm_start_penalty(),
+        // L-BFGS takes more, cheaper iterations than Newton.
+        learn: learn.with_max_iters(300),
+        ..KineticFitSettings::default()
+    };
+    let fit = super::kinetic::fit_kinetic_from::<f64>(
+        std::borrow::Cow::Owned(identity),
+        &settings,
+        None,
+        &mut NoObserver,
+        &mut FitControl::default(),
+    )?;
+    let model = fit.model;
+    let j = (model.couplings() + model.couplings().transpose()) * 0.5;
+    Ising::new(model.fields().clone_owned(), j)
 }
 
 /// The conditional model of each spin given the others, P(s_i | s_∖i) ∝ exp(s_i f_i),
@@ -91,7 +131,7 @@ pub fn conditionals<T: Real>(model: &Ising<T>) -> KineticIsing<f64> {
 /// Maximises the pseudo-likelihood of `data` with a symmetric J (the settings' penalty,
 /// tolerance and budget): L-BFGS (or, with `solver = newton`, the symmetrised asymmetric
 /// maximum alone) from the symmetrised asymmetric maximum. Observers see the L-BFGS
-/// iterations; checkpoints are not written.
+/// iterations and checkpoints.
 pub fn fit_pseudo_likelihood<T: Real>(
     data: &Raster,
     settings: &IsingFitSettings,
@@ -107,8 +147,10 @@ pub fn fit_pseudo_likelihood<T: Real>(
     let started = Instant::now();
     let newton_only = settings.solver == SolverKind::Newton;
     let l1 = settings.penalty.has_l1();
-    let start = if l1 {
-        // Newton cannot take the L1 penalty: start from the independent-cell model.
+    let newton_start = newton_only || super::auto::newton_wins(&Transitions::identity(data));
+    let start = if l1 || !newton_start {
+        // Newton cannot take the L1 penalty, and costs hours at large N (see
+        // `warm_start`): L-BFGS starts from the independent-cell model.
         super::independent_model::<f64>(data)
     } else {
         let learn = if newton_only {
@@ -216,5 +258,29 @@ impl<T: Real> Observer<T> for ConditionalsObserver<'_, T> {
         }
         self.inner
             .observe(record, &nalgebra::DVector::from_vec(ising))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::ExactDistribution;
+
+    #[test]
+    fn the_warm_start_by_lbfgs_reaches_the_newton_start() {
+        let mut rng = crate::seeded(3);
+        let truth: Ising<f64> = Ising::planted(12, &mut rng);
+        let data = ExactDistribution::new(&truth)
+            .unwrap()
+            .sample(20_000, &mut rng);
+        let newton = asymmetric(&data, &warm_start_penalty(), &warm_start_learn())
+            .unwrap()
+            .0;
+        let lbfgs = warm_start_lbfgs(Transitions::identity(&data)).unwrap();
+        // Both stop at max|gradient| ≤ 10⁻³ of one strictly concave objective whose
+        // curvature along each coupling is at least λ₂ = 0.1 (the penalty alone): each is
+        // within about 10⁻² of the optimum, so within 2·10⁻² of the other (measured 0.003).
+        let gap = (newton.params() - lbfgs.params()).amax();
+        assert!(gap < 2e-2, "largest parameter difference {gap}");
     }
 }
