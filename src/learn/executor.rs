@@ -226,7 +226,9 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
 
     /// [`Learner::run`], handing the state to `checkpoint` every `every` steps (never when
     /// 0) and once more when the loop ends, before the solver's final result (an average of
-    /// iterates) is put in place.
+    /// iterates) is put in place. That last state records how the run ended
+    /// ([`LearnerState::ended`]): restored, a converged, stalled or target-reaching run ends
+    /// again at once with the same result; one stopped by its budget or an observer goes on.
     pub fn run_with_checkpoints<B: Observer<P::Scalar> + ?Sized>(
         &mut self,
         settings: &LearnSettings,
