@@ -5,38 +5,18 @@ mod common;
 
 use std::{fs, path::Path, process::Command, time::Duration};
 
-use common::{bad_input, ok, spinfer};
+use common::{bad_input, ok, small_ising_data, spinfer};
 
 /// Writes `bytes` to `dir/name`.
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
     fs::write(dir.join(name), bytes).unwrap();
 }
 
-/// A small data file and its true model.
-fn data(dir: &Path) {
-    ok(
-        dir,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "4",
-            "--samples",
-            "200",
-            "--exact",
-            "--out",
-            "d.txt",
-            "--model-out",
-            "m.json",
-        ],
-    );
-}
-
 #[test]
 fn sizes_are_checked_before_anything_is_allocated() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     let huge = "18446744073709551615";
     let cases: [(&[&str], &str); 6] = [
         (
@@ -145,7 +125,7 @@ fn cr_lf_and_crlf_line_ends_read_alike() {
 fn unreadable_and_missing_inputs_are_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     let text = fs::read(d.join("d.txt")).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, &text).unwrap();
@@ -190,7 +170,7 @@ fn invisible_bytes_are_named_not_echoed() {
 fn outputs_never_clobber_inputs_each_other_or_special_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     let before = fs::read(d.join("d.txt")).unwrap();
     let fit = |extra: &[&str]| {
         let mut args = vec!["fit", "ising", "d.txt", "--quiet"];
@@ -253,7 +233,7 @@ fn outputs_never_clobber_inputs_each_other_or_special_files() {
 fn a_fifo_is_refused_and_an_output_symlink_is_replaced_not_followed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     let made = Command::new("mkfifo").arg(d.join("pipe")).status();
     if made.is_ok_and(|s| s.success()) {
         bad_input(
@@ -295,7 +275,7 @@ fn a_fifo_is_refused_and_an_output_symlink_is_replaced_not_followed() {
 fn model_files_without_a_finite_likelihood_are_refused_with_the_file_named() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     let cases: [(&str, &str); 4] = [
         (r#"{"kind":"ising","n":0,"h":[],"J":[]}"#, "n = 0"),
         (r#"{"kind":"ising","n":1,"h":[1e300],"J":[[0]]}"#, "limit"),
@@ -323,7 +303,7 @@ fn model_files_without_a_finite_likelihood_are_refused_with_the_file_named() {
 fn settings_that_would_do_nothing_useful_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     bad_input(
         d,
         &[
@@ -358,7 +338,7 @@ fn settings_that_would_do_nothing_useful_are_refused() {
 fn damaged_or_edited_checkpoints_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     ok(
         d,
         &[

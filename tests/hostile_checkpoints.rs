@@ -6,27 +6,7 @@ mod common;
 
 use std::{fs, path::Path};
 
-use common::{bad_input, ok};
-
-/// A small data file `d.txt`.
-fn data(dir: &Path) {
-    ok(
-        dir,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "4",
-            "--samples",
-            "200",
-            "--exact",
-            "--out",
-            "d.txt",
-            "--model-out",
-            "m.json",
-        ],
-    );
-}
+use common::{bad_input, ok, small_ising_data};
 
 /// The JSON body of a checkpoint.
 fn body(path: &Path) -> serde_json::Value {
@@ -54,7 +34,7 @@ fn params(path: &Path) -> (serde_json::Value, serde_json::Value) {
 fn a_state_edited_with_its_checksum_recomputed_is_refused_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     ok(
         d,
         &[
@@ -110,7 +90,7 @@ fn a_state_edited_with_its_checksum_recomputed_is_refused_not_a_panic() {
 fn a_finished_fit_resumed_from_its_last_checkpoint_ends_with_the_same_model() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     ok(
         d,
         &[

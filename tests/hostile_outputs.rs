@@ -11,27 +11,7 @@ use std::{
     time::Duration,
 };
 
-use common::{bad_input, ok, spinfer};
-
-/// A small data file `d.txt` and its true model `m.json`.
-fn data(dir: &Path) {
-    ok(
-        dir,
-        &[
-            "generate",
-            "ising",
-            "--n",
-            "4",
-            "--samples",
-            "200",
-            "--exact",
-            "--out",
-            "d.txt",
-            "--model-out",
-            "m.json",
-        ],
-    );
-}
+use common::{bad_input, ok, small_ising_data, spinfer};
 
 fn command(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_spinfer"));
@@ -43,7 +23,7 @@ fn command(dir: &Path, args: &[&str]) -> Command {
 fn a_closed_standard_output_ends_quietly_and_a_full_one_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     // The reader has gone before anything is written: every write meets EPIPE.
     for args in [
         &["evaluate", "m.json", "d.txt"][..],
@@ -88,7 +68,7 @@ fn a_closed_standard_output_ends_quietly_and_a_full_one_is_an_error() {
 fn names_written_inside_output_directories_never_replace_an_input() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     fs::create_dir(d.join("figs")).unwrap();
     fs::copy(d.join("d.txt"), d.join("figs/learning_curve.svg")).unwrap();
     fs::create_dir(d.join("cmp")).unwrap();
@@ -153,7 +133,7 @@ fn names_written_inside_output_directories_never_replace_an_input() {
 fn output_names_are_checked_before_the_work() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     // The longest name a file system takes is written (its temporary name is shorter).
     let longest = format!("{}.json", "m".repeat(250));
     ok(
@@ -219,7 +199,7 @@ fn hostile_file_names_are_escaped_in_messages() {
 fn every_model_file_a_command_writes_is_read_by_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     ok(
         d,
         &[
@@ -270,7 +250,7 @@ fn every_model_file_a_command_writes_is_read_by_the_others() {
 fn sample_limits_out_of_range_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    data(d);
+    small_ising_data(d);
     for max in ["0", "18446744073709551615", "5000"] {
         bad_input(
             d,

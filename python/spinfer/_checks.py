@@ -5,7 +5,7 @@ its flag), not an ``OverflowError`` from the conversion or a silent truncation."
 from __future__ import annotations
 
 import numbers
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 #: Largest seed: seeds are unsigned 64-bit integers, as in the command.
 MAX_SEED = 2**64 - 1
@@ -77,8 +77,3 @@ def options(given: Dict[str, Any]) -> Dict[str, Any]:
         else:
             out[name] = value
     return out
-
-
-def optional_integer(name: str, value: Optional[Any]) -> Optional[int]:
-    """An optional whole number keyword (see :func:`integer`)."""
-    return None if value is None else integer(name, value, INTEGERS[name])

@@ -55,8 +55,14 @@ pub fn kinetic(settings: &KineticFitSettings, data: &Transitions) -> SolverKind 
 /// -- rule` (README, "Solvers"): Newton won at every measured size up to N = 400 with at
 /// most 14 listed cells per bin, and lost from about 20 (N = 60) or 40 (N = 200) on.
 pub fn newton_wins(data: &Transitions) -> bool {
-    let n = data.n_spins();
-    let density = data.before().density();
+    newton_wins_on(data.before())
+}
+
+/// [`newton_wins`] for the transitions whose sources are `sources` (the self-transitions
+/// of the pseudo-likelihood: the samples themselves), without building them.
+pub fn newton_wins_on(sources: &crate::Raster) -> bool {
+    let n = sources.n_spins();
+    let density = sources.density();
     let listed = density.min(1.0 - density) * n as f64;
     n <= NEWTON_MAX_SPINS && listed <= NEWTON_MAX_LISTED
 }

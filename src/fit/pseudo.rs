@@ -81,12 +81,10 @@ pub fn asymmetric(
 /// curvature per row (T k² N / 2 operations) and solves N Cholesky systems of size N: 2.3 s
 /// at 160 cells, hours at 1,000. An L-BFGS pass costs what a kinetic pass costs.
 pub fn warm_start(data: &Raster) -> Result<Ising<f64>> {
-    let identity = Transitions::identity(data);
-    if super::auto::newton_wins(&identity) {
-        drop(identity);
+    if super::auto::newton_wins_on(data) {
         return Ok(asymmetric(data, &warm_start_penalty(), &warm_start_learn())?.0);
     }
-    warm_start_lbfgs(identity)
+    warm_start_lbfgs(Transitions::identity(data))
 }
 
 /// The warm start's budget and tolerance.
@@ -147,7 +145,7 @@ pub fn fit_pseudo_likelihood<T: Real>(
     let started = Instant::now();
     let newton_only = settings.solver == SolverKind::Newton;
     let l1 = settings.penalty.has_l1();
-    let newton_start = newton_only || super::auto::newton_wins(&Transitions::identity(data));
+    let newton_start = newton_only || super::auto::newton_wins_on(data);
     let start = if l1 || !newton_start {
         // Newton cannot take the L1 penalty, and costs hours at large N (see
         // `warm_start`): L-BFGS starts from the independent-cell model.

@@ -37,6 +37,26 @@ pub fn to_f64<T: Real>(v: &DVector<T>) -> Vec<f64> {
     v.iter().map(|x| x.as_f64()).collect()
 }
 
+/// `generate ising --n 4 --samples 200 --exact` in `dir`: data `d.txt`, true model `m.json`.
+pub fn small_ising_data(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "generate",
+            "ising",
+            "--n",
+            "4",
+            "--samples",
+            "200",
+            "--exact",
+            "--out",
+            "d.txt",
+            "--model-out",
+            "m.json",
+        ],
+    );
+}
+
 /// Runs the `spinfer` binary in `dir`: exit code, stdout, stderr.
 pub fn spinfer(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_spinfer"))
