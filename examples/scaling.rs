@@ -1,5 +1,5 @@
 //! How the three kernels grow with the number of cells N and of bins or samples: the
-//! README's scaling table. Each row is the median of 3 timed runs after one warm-up, with
+//! scaling table of docs/performance.md. Each row is the median of 3 timed runs after one warm-up, with
 //! the bytes of the data structures it needs; the growth exponent is the least-squares slope
 //! of log(time) against log(size).
 //!

@@ -3,6 +3,8 @@
 mod compare;
 pub mod console;
 mod demo;
+#[cfg(test)]
+mod docs;
 mod evaluate;
 mod fit;
 mod generate;
@@ -54,7 +56,8 @@ enum Command {
     /// Specific heat C(T), log Z and entropy of an equilibrium model from a replica-exchange
     /// ladder.
     Thermo(thermo::ThermoArgs),
-    /// Planted-model recovery on built-in defaults: true vs inferred parameters.
+    /// The whole study on built-in data (a synthetic retina and a bursty recording, or
+    /// --data FILE): report.md with its SVG figures.
     Demo(demo::DemoArgs),
 }
 

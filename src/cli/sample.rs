@@ -3,7 +3,11 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use spinfer::{data::write_raster, sample::draw_from, Result};
+use spinfer::{
+    data::write_raster,
+    sample::{draw_from, DRAW_BURN_IN, DRAW_SWEEPS},
+    Result,
+};
 
 use super::LayoutArg;
 use crate::cli::console::{say, Shown};
@@ -22,7 +26,7 @@ pub struct SampleArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Metropolis sweeps between samples (equilibrium).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = DRAW_SWEEPS)]
     sweeps: usize,
     /// Layout of the data files.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
@@ -53,7 +57,14 @@ pub fn run(a: SampleArgs) -> Result<()> {
         None => None,
     };
     // The burn-in of `spinfer sample`: 1000 sweeps.
-    let data = draw_from(&file, a.samples, a.sweeps, 1000, a.seed, start.as_ref())?;
+    let data = draw_from(
+        &file,
+        a.samples,
+        a.sweeps,
+        DRAW_BURN_IN,
+        a.seed,
+        start.as_ref(),
+    )?;
     write_raster(&a.out, &data, a.layout.into())?;
     say!("wrote {} samples to {}", a.samples, a.out.shown());
     Ok(())

@@ -46,6 +46,10 @@ pub struct ModelFile {
     /// Final metrics (free-form).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub metrics: serde_json::Value,
+    /// Names of the cells, one per spin in order (for example a recording's channel names,
+    /// kept from a pandas DataFrame's columns); empty when the cells have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
 }
 
 fn rows<T: Real>(n: usize, at: impl Fn(usize, usize) -> T) -> Vec<Vec<f64>> {
@@ -67,6 +71,7 @@ impl ModelFile {
             self_couplings: false,
             settings: serde_json::Value::Null,
             metrics: serde_json::Value::Null,
+            labels: Vec::new(),
         }
     }
 
@@ -83,6 +88,7 @@ impl ModelFile {
             self_couplings: model.options().self_couplings,
             settings: serde_json::Value::Null,
             metrics: serde_json::Value::Null,
+            labels: Vec::new(),
         }
     }
 
@@ -147,6 +153,13 @@ impl ModelFile {
                 "n = {} but J has {} rows",
                 self.n,
                 self.j.len()
+            )));
+        }
+        if !self.labels.is_empty() && self.labels.len() != self.n {
+            return Err(bad(format!(
+                "n = {} but there are {} cell labels",
+                self.n,
+                self.labels.len()
             )));
         }
         if let Some((i, row)) = self.j.iter().enumerate().find(|(_, r)| r.len() != self.n) {
@@ -266,6 +279,10 @@ mod tests {
                 "any",
             ),
             (r#"{"kind":"potts","n":1,"h":[0],"J":[[0]]}"#, "parse"),
+            (
+                r#"{"kind":"ising","n":2,"h":[0,0],"J":[[0,0],[0,0]],"labels":["a"]}"#,
+                "shape",
+            ),
         ];
         for (text, kind) in cases {
             std::fs::write(&path, text).unwrap();
@@ -276,5 +293,19 @@ mod tests {
                 _ => assert!(err.is_bad_input(), "{text}: {err}"),
             }
         }
+    }
+
+    #[test]
+    fn cell_labels_round_trip_and_files_without_them_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut file = ModelFile::from_ising(&Ising::<f64>::planted(3, &mut rng));
+        file.write(&path).unwrap();
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("labels"));
+        assert!(ModelFile::read(&path).unwrap().labels.is_empty());
+        file.labels = vec!["ch 1".into(), "ch 2".into(), "ch 3".into()];
+        file.write(&path).unwrap();
+        assert_eq!(ModelFile::read(&path).unwrap().labels, file.labels);
     }
 }

@@ -52,7 +52,7 @@ pub fn kinetic(settings: &KineticFitSettings, data: &Transitions) -> SolverKind 
 /// iteration costs one or two passes of T (2 k N + N) operations and takes 30–100
 /// iterations. Newton therefore wins on sparse data of moderate N and loses on dense data
 /// (k ≈ N/2) or large N. The thresholds come from `cargo run --release --example solvers
-/// -- rule` (README, "Solvers"): Newton won at every measured size up to N = 400 with at
+/// -- rule` (docs/fitting.md, "Solvers and defaults"): Newton won at every measured size up to N = 400 with at
 /// most 14 listed cells per bin, and lost from about 20 (N = 60) or 40 (N = 200) on.
 pub fn newton_wins(data: &Transitions) -> bool {
     newton_wins_on(data.before())

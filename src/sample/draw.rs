@@ -9,6 +9,15 @@ use crate::{
     Error, Raster, Result,
 };
 
+/// Sweeps between the samples `spinfer sample` draws of an equilibrium model (and Python's
+/// `Model.sample`), unless asked otherwise: ten sweeps leave the samples of the study's
+/// models nearly independent.
+pub const DRAW_SWEEPS: usize = 10;
+
+/// Burn-in sweeps (equilibrium) or steps (kinetic) before `spinfer sample` keeps its first
+/// sample, when the run does not start from data states.
+pub const DRAW_BURN_IN: usize = 1000;
+
 /// `n` samples of the model in `file`: for an equilibrium model, Metropolis chains (the
 /// default 16) `sweeps` sweeps apart after `burn_in` sweeps; for a kinetic model, `n` bins of
 /// parallel Glauber dynamics from a random state. The same seed gives the same data whatever

@@ -26,7 +26,7 @@ pub use any::{AnySampler, AnySamplerState, AutoSampler, AutoState, SamplerKind};
 pub use chains::{Chain, ChainsState, Mcmc, McmcSettings, UpdateRule};
 pub use conditional::ConditionalExpectation;
 pub use diagnostics::ChainDiagnostics;
-pub use draw::{draw, draw_from};
+pub use draw::{draw, draw_from, DRAW_BURN_IN, DRAW_SWEEPS};
 pub use exact::{ExactDistribution, ExactSampler, MAX_EXACT_SPINS};
 pub use free_runs::FreeRunActivity;
 pub use fresh::{FreshIsing, FreshSamples};

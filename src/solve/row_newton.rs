@@ -39,7 +39,7 @@ use crate::{
 
 /// Bytes of pair accumulators per block: wider blocks amortise the per-transition work over
 /// more rows until the accumulators leave the cache (4 MiB measured best on a 2 MiB-L2
-/// machine; README, "Performance").
+/// machine; docs/performance.md).
 const PAIR_BUDGET_BYTES: usize = 4 << 20;
 
 /// Largest number of step halvings before a row is taken as converged to rounding.

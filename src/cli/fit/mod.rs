@@ -36,19 +36,20 @@ pub struct IsingArgs {
     #[arg(long, value_enum, default_value = "auto")]
     sampler: spinfer::sample::SamplerKind,
     /// Monte Carlo samples per iteration at the start (they double when the gradient is
-    /// mostly noise, up to --max-samples).
+    /// mostly noise, up to --max-samples) [default: 10000].
     #[arg(long)]
     samples: Option<usize>,
-    /// Largest Monte Carlo samples per iteration (equal to --samples: fixed samples).
+    /// Largest Monte Carlo samples per iteration (equal to --samples: fixed samples)
+    /// [default: 400000].
     #[arg(long)]
     max_samples: Option<usize>,
-    /// Sweeps between samples.
+    /// Sweeps between samples [default: 1].
     #[arg(long)]
     sweeps: Option<usize>,
-    /// Independent persistent chains.
+    /// Independent persistent chains [default: 16].
     #[arg(long)]
     chains: Option<usize>,
-    /// Burn-in sweeps of fresh chains.
+    /// Burn-in sweeps of fresh chains [default: 500].
     #[arg(long)]
     burn_in: Option<usize>,
     /// Seed of the chains.
@@ -60,7 +61,7 @@ pub struct IsingArgs {
     estimator: EstimatorArg,
     /// Monte Carlo fits stop once the model's means and pair moments (from fresh samples)
     /// are within this multiple of the data's own split-half difference; 0 turns the rule
-    /// off (the fit then runs its --iters).
+    /// off (the fit then runs its --iters) [default: 0.9].
     #[arg(long, allow_hyphen_values = true)]
     target_ratio: Option<f64>,
     /// Also stop once the Pearson correlation between the model's (Monte Carlo) and the
