@@ -1,5 +1,5 @@
 """Timings of the Python package against the command, and of the Dask fits, on the
-synthetic retina (160 cells x 283,041 bins): the figures of the README's Python section.
+synthetic retina (160 cells x 283,041 bins): the figures of docs/python.md.
 
     python python/benches/timing.py [path/to/spinfer] [--large]
 
@@ -72,7 +72,7 @@ def main():
     if "--large" in sys.argv:
         big = spinfer.synthetic_retina(cells=1000)
         rows = list(range(0, 1000, 125))
-        t, part = best(lambda: spinfer.fit_kinetic(big, rows=rows, repeat_bins=953), 1)
+        t, part = best(lambda: spinfer.fit_kinetic_rows(big, rows, repeat_bins=953), 1)
         solver = part.metrics["seconds"]
         print(f"1,000 cells: {len(rows)} Newton rows in {t:.1f} s wall ({solver:.1f} s in the solver, 2 cores): {2 * solver / len(rows):.1f} core-s per row")
 

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import warnings
-from typing import Any, Callable, Dict, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
 from . import _checks, _native
-from ._arrays import spins
+from ._arrays import labels_of, spins
+from ._defaults import DEFAULTS
 from ._model import LogLikelihood, Model, RowFit
+from ._progress import Progress, watched
 
 __version__: str = _native.__version__
 
@@ -34,6 +37,7 @@ __all__ = [
     "compare",
     "fit_ising",
     "fit_kinetic",
+    "fit_kinetic_rows",
     "load",
     "read_raster",
     "synthetic_retina",
@@ -56,16 +60,55 @@ class FitWarning(UserWarning):
     parameters that ran off (the same warnings ``spinfer fit`` prints)."""
 
 
-def _run(fit: Callable[[], Any], kind: str, options: Dict[str, Any]):
+def _run(
+    fit: Callable[[Optional[Callback]], Any],
+    what: str,
+    options: Dict[str, Any],
+    progress: Optional[bool],
+) -> Model:
+    """Runs ``fit(callback)`` (the native fit) with the progress display and the user's
+    callback, turning its outcome into a :class:`Model`, its warnings into
+    :class:`FitWarning` and a divergence into :class:`DivergedError`."""
+    iters = options.get("iters")
+    budget = int(DEFAULTS[f"fit_{what}"]["iters"] if iters is None else iters)
+    shown = Progress(f"fit {what}", budget, watched() if progress is None else bool(progress))
+    user = options.pop("callback", None)
+
+    def callback(iteration: int, record: Dict[str, Any]) -> Optional[bool]:
+        shown.iteration(iteration, record)
+        return None if user is None else user(iteration, record)
+
+    shown.start()
     try:
-        model = fit()
+        model = Model._from_native(*fit(callback if shown.enabled or user else None))
     except _native.DivergedError as e:
+        shown.finish(None)
         message, h, J = e.args
-        model = None if h is None else Model._unchecked(kind, h, J, **options)
-        raise DivergedError(message, model) from None
+        last = None if h is None else Model._unchecked(what, h, J, **options)
+        raise DivergedError(message, last) from None
+    except BaseException:
+        shown.finish(None)
+        raise
+    shown.finish(model.metrics)
     for text in model.metrics.get("warnings", []):
-        warnings.warn(text, FitWarning, stacklevel=2)
+        warnings.warn(text, FitWarning, stacklevel=_caller_level())
     return model
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that attributes a warning raised here to the first caller outside
+    this package (the user's line that asked for the fit)."""
+    package = os.path.dirname(__file__)
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == package:
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+_ISING = DEFAULTS["fit_ising"]
+_KINETIC = DEFAULTS["fit_kinetic"]
 
 
 def fit_ising(
@@ -76,18 +119,18 @@ def fit_ising(
     method: str = "boltzmann",
     solver: str = "auto",
     init: str = "auto",
-    optimizer: Optional[str] = None,
-    lr: Optional[float] = None,
-    iters: Optional[int] = None,
-    tol: Optional[float] = None,
-    samples: Optional[int] = None,
-    max_samples: Optional[int] = None,
-    sweeps: Optional[int] = None,
-    chains: Optional[int] = None,
-    burn_in: Optional[int] = None,
+    optimizer: str = _ISING["optimizer"],
+    lr: float = _ISING["lr"],
+    iters: int = _ISING["iters"],
+    tol: float = _ISING["tol"],
+    samples: int = _ISING["samples"],
+    max_samples: int = _ISING["max_samples"],
+    sweeps: int = _ISING["sweeps"],
+    chains: int = _ISING["chains"],
+    burn_in: int = _ISING["burn_in"],
     seed: int = 1,
     estimator: str = "rao-blackwell",
-    target_ratio: Optional[float] = None,
+    target_ratio: float = _ISING["target_ratio"],
     target_pearson: Optional[float] = None,
     stepping: Optional[str] = None,
     l1: float = 0.0,
@@ -96,6 +139,7 @@ def fit_ising(
     l2_fields: float = 0.0,
     precision: str = "f64",
     callback: Optional[Callback] = None,
+    progress: Optional[bool] = None,
 ) -> Model:
     """Fits the equilibrium Ising model P(s) ~ exp(sum_i h_i s_i + sum_{i<j} J_ij s_i s_j)
     to samples ``X`` by maximising the log-likelihood L = theta . <phi>_data - log Z(theta)
@@ -105,9 +149,9 @@ def fit_ising(
     ``"auto"``: Metropolis chains until three calls in a row fail their diagnostics, then
     replica exchange; or ``"metropolis"``, ``"gibbs"``, ``"tempering"``) start from
     independent cells, take averaged Adam steps on growing samples (shrunk when successive
-    gradients turn against each other beyond their noise), and stop once fresh samples of the model reproduce the
-    data's means and pair moments within ``target_ratio`` (0.9; 0 turns the rule off) times
-    the data's own split-half difference; ``sampler="exact"`` (N <= 20) and
+    gradients turn against each other beyond their noise), and stop once fresh samples of
+    the model reproduce the data's means and pair moments within ``target_ratio`` (0 turns
+    the rule off) times the data's own split-half difference; ``sampler="exact"`` (N <= 20) and
     ``method="pseudo-likelihood"`` are solved by L-BFGS to max|dL/dtheta| <= ``tol``.
 
     Other keywords are the command's flags (``spinfer fit ising --help``): ``solver``
@@ -115,8 +159,13 @@ def fit_ising(
     ``optimizer`` (sgd, momentum, adam), ``lr``, ``iters``, ``samples``, ``max_samples``,
     ``sweeps``, ``chains``, ``burn_in``, ``seed``, ``estimator`` (rao-blackwell, plain),
     ``target_pearson``, ``stepping`` (centred, raw), penalties ``l1``, ``l2``,
-    ``l1_fields``, ``l2_fields``, ``precision`` (f64, f32).
+    ``l1_fields``, ``l2_fields``, ``precision`` (f64, f32). The signature shows the
+    library's defaults; ``max_samples`` is the ceiling of the growing samples (set it equal
+    to ``samples`` for fixed samples).
 
+    ``progress``: a one-line display on standard error naming the phase (preparing, then
+    learning with the iteration, the samples and max|gradient|, then how the fit ended);
+    by default on when standard error is a terminal or a Jupyter notebook.
     ``callback(iteration, record)`` is called after every iteration with the record of the
     command's ``--trace`` (objective, max_gradient_h, max_gradient_J, samples, ...);
     returning ``False`` stops the fit there. Bad input or settings raise ``ValueError`` (a
@@ -124,27 +173,43 @@ def fit_ising(
     diverging fit raises :class:`DivergedError`. A fit the data cannot pin down (fewer
     samples than spins, constant cells, parameters that ran off) warns with
     :class:`FitWarning`, as the command does; the warnings are also in
-    ``model.metrics["warnings"]``.
+    ``model.metrics["warnings"]``. Cell names of a pandas DataFrame or xarray DataArray
+    become ``model.labels``.
     """
     data = spins(X, layout)
-    options = _checks.options(dict(
+    given = dict(
         method=method, sampler=sampler, solver=solver, init=init, optimizer=optimizer,
         lr=lr, iters=iters, tol=tol, samples=samples, max_samples=max_samples,
         sweeps=sweeps, chains=chains, burn_in=burn_in, seed=seed, estimator=estimator,
         target_ratio=target_ratio, target_pearson=target_pearson, stepping=stepping,
         l1=l1, l2=l2, l1_fields=l1_fields, l2_fields=l2_fields, precision=precision,
         callback=callback,
-    ))  # fmt: skip
-    return _fit_ising(data, options)
+    )  # fmt: skip
+    return _fit_ising(data, given, progress=progress, labels=labels_of(X, layout))
 
 
-def _fit_ising(data: np.ndarray, options: Dict[str, Any], remote=None) -> Model:
-    """The fit of checked data, with the model averages from ``remote`` when given."""
-    return _run(
-        lambda: Model._from_native(*_native.fit_ising(data, remote=remote, **options)),
+def _fit_ising(
+    data: np.ndarray,
+    given: Dict[str, Any],
+    remote: Any = None,
+    progress: Optional[bool] = None,
+    labels: Optional[Sequence[str]] = None,
+) -> Model:
+    """The fit of checked data with the keywords ``given`` (a keyword at its default is
+    left to the library), with the model averages from ``remote`` when given."""
+    given = dict(given)
+    progress = given.pop("progress", progress)
+    options = _checks.options(given)
+    model = _run(
+        lambda callback: _native.fit_ising(
+            data, remote=remote, **{**options, "callback": callback}
+        ),
         "ising",
         options,
+        progress,
     )
+    model.labels = None if labels is None else list(labels)
+    return model
 
 
 def fit_kinetic(
@@ -155,57 +220,92 @@ def fit_kinetic(
     self_couplings: bool = False,
     solver: str = "auto",
     init: str = "auto",
-    optimizer: Optional[str] = None,
-    lr: Optional[float] = None,
-    iters: Optional[int] = None,
-    tol: Optional[float] = None,
+    optimizer: str = _KINETIC["optimizer"],
+    lr: float = _KINETIC["lr"],
+    iters: int = _KINETIC["iters"],
+    tol: float = _KINETIC["tol"],
     l1: float = 0.0,
     l2: float = 0.0,
     l1_fields: float = 0.0,
     l2_fields: float = 0.0,
     repeat_bins: Optional[int] = None,
-    rows: Optional[Sequence[int]] = None,
     precision: str = "f64",
     callback: Optional[Callback] = None,
-) -> Union[Model, RowFit]:
+    progress: Optional[bool] = None,
+) -> Model:
     """Fits the kinetic Ising model (parallel Glauber dynamics) to the time series ``X``
     (bins x cells) by maximising the exact log-likelihood per transition
     L = < sum_i s_i(t+1) theta_i(t) - log 2cosh theta_i(t) >_t,
     theta_i(t) = h_i + sum_j J_ij s_j(t), as ``spinfer fit kinetic``.
 
-    The default solver reaches the maximum (max|dL/dtheta| <= ``tol``, 1e-5): row-wise
-    Newton for asymmetric models of sparse data (N <= 400), L-BFGS otherwise.
+    The default solver reaches the maximum (max|dL/dtheta| <= ``tol``): row-wise Newton
+    for asymmetric models of sparse data (N <= 400), L-BFGS from the TAP start otherwise;
+    ``optimizer`` and ``lr`` are those of first-order steps (``solver="gradient"``).
     ``symmetric`` constrains J to be symmetric; ``self_couplings`` allows J_ii;
     ``repeat_bins``: ``X`` is repeats of this many bins, and no transition is counted from
-    the last bin of a repeat to the first of the next.
+    the last bin of a repeat to the first of the next. To fit only some cells' rows, see
+    :func:`fit_kinetic_rows`.
 
-    ``rows``: fit only these cells' rows (h_i and J_i.), by row-wise Newton, returning a
-    :class:`RowFit`; each row is bit for bit the row of the fit of all cells with
-    ``solver="newton"`` (the rows of an asymmetric model are independent; see
-    :func:`spinfer.dask.fit_kinetic`).
-
-    Other keywords, the callback and the exceptions are those of :func:`fit_ising`.
+    Other keywords, ``callback``, ``progress`` and the exceptions are those of
+    :func:`fit_ising`.
     """
     data = spins(X, layout)
-    options = _checks.options(dict(
-        symmetric=symmetric, self_couplings=self_couplings, solver=solver, init=init,
-        optimizer=optimizer, lr=lr, iters=iters, tol=tol, l1=l1, l2=l2,
-        l1_fields=l1_fields, l2_fields=l2_fields, repeat_bins=repeat_bins,
-        precision=precision, callback=callback,
-    ))  # fmt: skip
-    if rows is None:
-        return _run(
-            lambda: Model._from_native(*_native.fit_kinetic(data, **options)),
-            "kinetic",
-            options,
-        )
-    chosen = _rows(rows, data.shape[1])
+    options = _checks.options(_kinetic_options(locals()))
     model = _run(
-        lambda: Model._from_native(
-            *_native.fit_kinetic(data, rows=[int(i) for i in chosen], **options)
+        lambda callback: _native.fit_kinetic(data, **{**options, "callback": callback}),
+        "kinetic",
+        options,
+        progress,
+    )
+    model.labels = labels_of(X, layout)
+    return model
+
+
+def _kinetic_options(given: Dict[str, Any]) -> Dict[str, Any]:
+    """The keywords of the native kinetic fit out of a call's arguments."""
+    names = (
+        "symmetric", "self_couplings", "solver", "init", "optimizer", "lr", "iters", "tol",
+        "l1", "l2", "l1_fields", "l2_fields", "repeat_bins", "precision", "callback",
+    )  # fmt: skip
+    return {name: given[name] for name in names}
+
+
+def fit_kinetic_rows(
+    X: Any,
+    rows: Sequence[int],
+    *,
+    layout: str = "samples-by-spins",
+    self_couplings: bool = False,
+    iters: int = _KINETIC["iters"],
+    tol: float = _KINETIC["tol"],
+    l1: float = 0.0,
+    l2: float = 0.0,
+    l1_fields: float = 0.0,
+    l2_fields: float = 0.0,
+    repeat_bins: Optional[int] = None,
+    precision: str = "f64",
+    callback: Optional[Callback] = None,
+    progress: Optional[bool] = None,
+) -> RowFit:
+    """Fits only the rows ``rows`` (h_i and J_i.) of an asymmetric kinetic model, by
+    row-wise Newton: the rows of an asymmetric model are independent, so each row is bit
+    for bit the row of ``fit_kinetic(X, solver="newton")`` (this is how
+    :func:`spinfer.dask.fit_kinetic` spreads a fit over a cluster). Keywords as
+    :func:`fit_kinetic`."""
+    data = spins(X, layout)
+    chosen = _rows(rows, data.shape[1])
+    given = dict(
+        locals(), symmetric=False, solver="newton", init="auto",
+        optimizer=_KINETIC["optimizer"], lr=_KINETIC["lr"],
+    )  # fmt: skip
+    options = _checks.options(_kinetic_options(given))
+    model = _run(
+        lambda callback: _native.fit_kinetic(
+            data, rows=[int(i) for i in chosen], **{**options, "callback": callback}
         ),
         "kinetic",
         options,
+        progress,
     )
     return RowFit(chosen, model)
 
@@ -227,31 +327,66 @@ def load(path: "os.PathLike[str] | str") -> Model:
     return Model._from_native(h, J, meta)
 
 
+_COMPARE = DEFAULTS["compare"]
+
+
 def compare(
     model: Model,
     X: Any,
     *,
     layout: str = "samples-by-spins",
-    samples: Optional[int] = None,
-    burn_in: Optional[int] = None,
-    seed: Optional[int] = None,
+    samples: int = _COMPARE["samples"],
+    burn_in: int = _COMPARE["burn_in"],
+    seed: int = _COMPARE["seed"],
     repeat_bins: Optional[int] = None,
 ) -> Dict[str, Any]:
-    """``model`` against data ``X`` from fresh samples of the model, as ``spinfer compare``:
-    the dict of the command's ``compare.json``: under ``"statistics"`` one entry per
-    statistic (means, pair correlations, triplets, and for kinetic models time-lagged
-    correlations) with its ``"agreement"`` (RMSE and Pearson r of model against data, the
-    data's own split-half RMSE), plus its ``"data"`` and ``"model"`` values as arrays for
-    figures. Defaults as the command (500,000 samples, seed 7)."""
+    """``model`` against data ``X`` from fresh samples of the model, as ``spinfer compare``
+    (equilibrium: Metropolis chains, or replica exchange where they fail their checks;
+    kinetic: free Glauber runs from states of the data). The dict of the command's
+    ``compare.json``, plus the values behind its figures:
+
+    - ``"statistics"``: one dict per statistic (``"name"``: means, pairs, connected,
+      triplets, connected_triplets, and for kinetic models lagged and connected_lagged),
+      each with ``"symbol"``, ``"agreement"`` (count, Pearson r, slope, RMSE and distance
+      per site of model against data), ``"data"`` and ``"model"`` (float arrays) and, but
+      for triplets, ``"cells"``: the cell indices of each entry (pairs i < j; lagged (i, j)
+      for <s_i(t+1) s_j(t)>);
+    - ``"faithfulness"``: the RMSE of means and pairs, the data's split-half RMSE
+      (``*_noise``) and their ratios (``*_ratio``: at most 1 means as faithful as the data);
+    - ``"chains"``: the fresh chains' diagnostics (R-hat, autocorrelation time);
+    - ``"free_runs"``: kinetic models' free-run activity beside the data's (else ``None``);
+    - ``"n_spins"``, ``"data_samples"``, ``"model_samples"``, ``"estimator"``,
+      ``"triplets"`` (which triplets were compared);
+    - ``"labels"``: the model's cell names, or ``None``.
+    """
     checked = _checks.options(
         dict(samples=samples, burn_in=burn_in, seed=seed, repeat_bins=repeat_bins)
     )
     out = _native.compare(model._spec(), spins(X, layout), **checked)
-    result = json.loads(out)
+    result: Dict[str, Any] = json.loads(out)
+    n = model.n_spins
     for statistic in result["statistics"]:
         statistic["data"] = np.asarray(statistic["data"], dtype=float)
         statistic["model"] = np.asarray(statistic["model"], dtype=float)
+        cells = _cells(statistic["name"], n)
+        if cells is not None and len(cells) == len(statistic["data"]):
+            statistic["cells"] = cells
+    result["labels"] = model.labels
     return result
+
+
+def _cells(name: str, n: int) -> Optional[np.ndarray]:
+    """The cell indices behind each entry of a statistic of ``compare`` (rows of an
+    (entries x order) integer array), in the order the library lists them."""
+    if name == "means":
+        return np.arange(n).reshape(-1, 1)
+    if name in ("pairs", "connected"):
+        return np.column_stack(np.triu_indices(n, 1))
+    if name in ("lagged", "connected_lagged"):
+        # The library lists the N x N matrix column by column: entry k is (k % n, k // n).
+        k = np.arange(n * n)
+        return np.column_stack((k % n, k // n))
+    return None
 
 
 def read_raster(path: "os.PathLike[str] | str", *, layout: str = "spins-by-samples") -> np.ndarray:

@@ -4,7 +4,7 @@ reads."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, List, Optional
 
 import numpy as np
 
@@ -53,6 +53,27 @@ def spins(X: Any, layout: str = "samples-by-spins", name: str = "X") -> np.ndarr
     if layout == "spins-by-samples":
         up = up.T
     return np.ascontiguousarray(up, dtype=np.uint8)
+
+
+def labels_of(X: Any, layout: str = "samples-by-spins") -> Optional[List[str]]:
+    """The cells' names carried by ``X``, as strings: a pandas DataFrame's columns (its
+    index for ``layout="spins-by-samples"``) or the coordinate of an xarray DataArray's
+    cell dimension (its second, or first for ``"spins-by-samples"``). ``None`` for plain
+    arrays, for a DataArray without that coordinate and for the default 0, 1, 2, ... of a
+    DataFrame made from an array, which name nothing."""
+    axis = 1 if layout == "samples-by-spins" else 0
+    names: Any = None
+    if hasattr(X, "columns") and hasattr(X, "index"):  # a pandas DataFrame
+        names = X.columns if axis == 1 else X.index
+        if type(names).__name__ == "RangeIndex" and list(names) == list(range(len(names))):
+            return None
+    elif hasattr(X, "dims") and hasattr(X, "coords"):  # an xarray DataArray
+        if len(X.dims) != 2 or X.dims[axis] not in X.coords:
+            return None
+        names = X.coords[X.dims[axis]].values
+    else:
+        return None
+    return [str(name) for name in names]
 
 
 def _up(a: np.ndarray, name: str) -> np.ndarray:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numbers
 from typing import Any, Dict
 
+from ._defaults import is_default
+
 #: Largest seed: seeds are unsigned 64-bit integers, as in the command.
 MAX_SEED = 2**64 - 1
 
@@ -64,11 +66,13 @@ def real(name: str, value: Any) -> float:
     return float(value)
 
 
-def options(given: Dict[str, Any]) -> Dict[str, Any]:
-    """The keyword arguments with every number checked (``None`` kept: the default)."""
+def options(given: Dict[str, Any], *, unset_defaults: bool = True) -> Dict[str, Any]:
+    """The keyword arguments with every number checked. ``None``, and with
+    ``unset_defaults`` a keyword left at the library's default (:mod:`spinfer._defaults`),
+    become ``None``, "not given"; without it a default is passed on as its plain value."""
     out: Dict[str, Any] = {}
     for name, value in given.items():
-        if value is None:
+        if value is None or (unset_defaults and is_default(value)):
             out[name] = None
         elif name in INTEGERS:
             out[name] = integer(name, value, INTEGERS[name])

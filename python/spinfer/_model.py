@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
 from . import _checks, _native
 from ._arrays import spins
+from ._defaults import DEFAULTS
+
+_SAMPLE = DEFAULTS["sample"]
+_THERMO = DEFAULTS["thermo"]
 
 
 class LogLikelihood(NamedTuple):
@@ -55,7 +59,8 @@ class Model:
 
     Attributes: ``h`` (N,) and ``J`` (N, N) float64 arrays; ``settings`` and ``metrics``
     (dicts, as in the command's model files: solver, outcome, max_gradient, train_score,
-    ...); ``history`` (dict of per-iteration arrays, see :func:`history_arrays`).
+    ...); ``history`` (dict of per-iteration arrays, see :func:`history_arrays`);
+    ``labels``, the cells' names (from a DataFrame's columns, say), or ``None``.
     """
 
     def __init__(
@@ -69,6 +74,7 @@ class Model:
         settings: Optional[Dict[str, Any]] = None,
         metrics: Optional[Dict[str, Any]] = None,
         history: Optional[Dict[str, np.ndarray]] = None,
+        labels: Optional[Sequence[Any]] = None,
     ) -> None:
         if kind not in ("ising", "kinetic"):
             raise ValueError(f"kind = {kind!r}: must be 'ising' or 'kinetic'")
@@ -80,7 +86,12 @@ class Model:
         self.settings = settings
         self.metrics = metrics or {}
         self.history = history or {}
+        self.labels = None if labels is None else [str(name) for name in labels]
         _native.check_model(self._spec())
+        if self.labels is not None and len(self.labels) != self.n_spins:
+            raise ValueError(
+                f"labels: {len(self.labels)} names for a model of {self.n_spins} spins"
+            )
 
     @classmethod
     def _unchecked(cls, kind: str, h: np.ndarray, J: np.ndarray, **options: Any) -> "Model":
@@ -91,6 +102,7 @@ class Model:
         model.symmetric = bool(options.get("symmetric", False))
         model.self_couplings = bool(options.get("self_couplings", False))
         model.settings, model.metrics, model.history = None, {}, {}
+        model.labels = None
         return model
 
     @classmethod
@@ -107,6 +119,7 @@ class Model:
         model.settings = meta.get("settings")
         model.metrics = meta.get("metrics") or {}
         model.history = history_arrays(meta.get("history", []))
+        model.labels = meta.get("labels") or None
         return model
 
     def _spec(self):
@@ -124,13 +137,14 @@ class Model:
         return bool(self.metrics.get("converged", False))
 
     def save(self, path: "os.PathLike[str] | str") -> None:
-        """Writes the model as the command's JSON model file (atomically: an interrupted
-        write leaves no half-written file)."""
+        """Writes the model as the command's JSON model file, labels included (atomically:
+        an interrupted write leaves no half-written file)."""
         _native.save(
             os.fspath(path),
             self._spec(),
             None if self.settings is None else json.dumps(self.settings),
             json.dumps(self.metrics) if self.metrics else None,
+            self.labels,
         )
 
     def sample(
@@ -138,8 +152,8 @@ class Model:
         n: int,
         *,
         seed: int = 1,
-        sweeps: int = 10,
-        burn_in: int = 1000,
+        sweeps: int = _SAMPLE["sweeps"],
+        burn_in: int = _SAMPLE["burn_in"],
         start: Any = None,
         layout: str = "samples-by-spins",
     ) -> np.ndarray:
@@ -150,18 +164,20 @@ class Model:
         burn-in: a model with two stable activity levels then stays at the data's.
         Equilibrium chains start from evenly spaced samples of ``start``. The same seed
         gives the same samples, whatever the number of threads."""
-        checked = _checks.options(dict(n=n, seed=seed, sweeps=sweeps, burn_in=burn_in))
+        checked = _checks.options(
+            dict(n=n, seed=seed, sweeps=sweeps, burn_in=burn_in), unset_defaults=False
+        )
         first = None if start is None else spins(start, layout)
         return _native.sample(self._spec(), start=first, **checked)
 
     def thermo(
         self,
         *,
-        t_min: float = 0.5,
-        t_max: float = 50.0,
-        samples: int = 200_000,
-        runs: int = 16,
-        seed: int = 1,
+        t_min: float = _THERMO["t_min"],
+        t_max: float = _THERMO["t_max"],
+        samples: int = _THERMO["samples"],
+        runs: int = _THERMO["runs"],
+        seed: int = _THERMO["seed"],
     ) -> Dict[str, Any]:
         """The thermodynamics of an equilibrium model from one replica-exchange ladder, as
         ``spinfer thermo`` computes them: for every temperature T from ``t_min`` to
@@ -171,7 +187,8 @@ class Model:
         bits per spin, the independent model's entropy and the multi-information
         S_ind - S; the energy histogram at T = 1; the ladder's diagnostics."""
         checked = _checks.options(
-            dict(t_min=t_min, t_max=t_max, samples=samples, runs=runs, seed=seed)
+            dict(t_min=t_min, t_max=t_max, samples=samples, runs=runs, seed=seed),
+            unset_defaults=False,
         )
         return json.loads(_native.thermo(self._spec(), **checked))
 
@@ -197,7 +214,7 @@ class Model:
 
 class RowFit:
     """Rows ``rows`` of an asymmetric kinetic model fitted on their own
-    (``fit_kinetic(X, rows=...)``): ``h`` (len(rows),), ``J`` (len(rows), N), each row bit
+    (:func:`spinfer.fit_kinetic_rows`): ``h`` (len(rows),), ``J`` (len(rows), N), each row bit
     for bit the row of the fit of all rows with ``solver="newton"``."""
 
     def __init__(self, rows: np.ndarray, model: Model) -> None:

@@ -1,7 +1,7 @@
 """Type stubs of the native module (``spinfer._native``). The public API is ``spinfer``;
 these functions take the checked (samples x spins) ``uint8`` 0/1 arrays it prepares."""
 
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -65,18 +65,23 @@ def fit_kinetic(
     precision: str = "f64",
     callback: Optional[Callable[[int, dict], Any]] = None,
 ) -> Fitted: ...
+def defaults() -> str: ...
 def check_model(model: ModelSpec) -> None: ...
 def load(path: str) -> Fitted: ...
 def save(
-    path: str, model: ModelSpec, settings: Optional[str] = None, metrics: Optional[str] = None
+    path: str,
+    model: ModelSpec,
+    settings: Optional[str] = None,
+    metrics: Optional[str] = None,
+    labels: Optional[List[str]] = None,
 ) -> None: ...
 def sample(
     model: ModelSpec,
     n: int,
     *,
-    seed: int = 1,
-    sweeps: int = 10,
-    burn_in: int = 1000,
+    seed: int,
+    sweeps: int,
+    burn_in: int,
     start: Optional[npt.NDArray[np.uint8]] = None,
 ) -> npt.NDArray[np.uint8]: ...
 def thermo(

@@ -19,11 +19,14 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from . import _native
-from ._arrays import spins
+from . import _checks, _fit_ising, _native
+from . import fit_kinetic_rows as _fit_kinetic_rows
+from ._arrays import labels_of, spins
+from ._defaults import DEFAULTS
 from ._model import Model
-from . import fit_kinetic as _fit_kinetic_rows
-from . import _fit_ising
+
+_ISING = DEFAULTS["fit_ising"]
+_KINETIC = DEFAULTS["fit_kinetic"]
 
 # Chains kept on this process when it is a worker, by fit.
 _CHAINS: Dict[str, "_native.Chains"] = {}
@@ -83,7 +86,7 @@ def _workers(client, count: Optional[int]) -> List[str]:
 
 
 def _fit_rows(data: np.ndarray, rows: List[int], options: Dict[str, Any]):
-    part = _fit_kinetic_rows(data, rows=rows, **options)
+    part = _fit_kinetic_rows(data, rows, **options)
     return part.rows, part.h, part.J, part.metrics, part.settings, part.history
 
 
@@ -96,8 +99,8 @@ def fit_kinetic(
     self_couplings: bool = False,
     l2: float = 0.0,
     l2_fields: float = 0.0,
-    tol: Optional[float] = None,
-    iters: Optional[int] = None,
+    tol: float = _KINETIC["tol"],
+    iters: int = _KINETIC["iters"],
     repeat_bins: Optional[int] = None,
     precision: str = "f64",
 ) -> Model:
@@ -113,8 +116,8 @@ def fit_kinetic(
     if not 1 <= chunks <= n:
         raise ValueError(f"chunks = {chunks}: must be between 1 and the {n} cells")
     options = dict(
-        solver="newton", self_couplings=self_couplings, l2=l2, l2_fields=l2_fields,
-        tol=tol, iters=iters, repeat_bins=repeat_bins, precision=precision,
+        self_couplings=self_couplings, l2=l2, l2_fields=l2_fields,
+        tol=tol, iters=iters, repeat_bins=repeat_bins, precision=precision, progress=False,
     )  # fmt: skip
     # A key of its own (hash=False): a raster scattered under its content hash is shared
     # with any earlier call on the same data, and released when that call's futures are.
@@ -147,6 +150,7 @@ def fit_kinetic(
         settings=parts[0][4],
         metrics=metrics,
         history=parts[0][5],
+        labels=labels_of(X, layout),
     )
     score = model.log_likelihood(data, repeat_bins=repeat_bins)
     model.metrics["log_likelihood"] = score.value
@@ -173,15 +177,15 @@ def fit_ising(
     workers: Optional[int] = None,
     layout: str = "samples-by-spins",
     sampler: str = "metropolis",
-    chains: Optional[int] = None,
-    sweeps: Optional[int] = None,
-    burn_in: Optional[int] = None,
+    chains: int = _ISING["chains"],
+    sweeps: int = _ISING["sweeps"],
+    burn_in: int = _ISING["burn_in"],
     seed: int = 1,
     estimator: str = "rao-blackwell",
     **options: Any,
 ) -> Model:
     """Boltzmann learning of :func:`spinfer.fit_ising` with the model's chains on
-    ``workers`` workers of ``client`` (default: all). The ``chains`` persistent chains (16)
+    ``workers`` workers of ``client`` (default: all). The ``chains`` persistent chains
     are split among the workers, each worker's with its own seed derived from ``seed``;
     every iteration sends the parameters theta to the workers, which advance their chains
     and return the averages of (s_i, s_i s_j) with standard errors, pooled here by sample
@@ -196,21 +200,20 @@ def fit_ising(
     data = spins(X, layout)
     n = data.shape[1]
     addresses = _workers(client, workers)
-    total = 16 if chains is None else int(chains)
+    total = _checks.integer("chains", chains, 1)
     if total < len(addresses):
         raise ValueError(
             f"chains = {total}: at least one chain per worker ({len(addresses)} workers)"
         )
     shares = [len(a) for a in np.array_split(np.arange(total), len(addresses))]
     key = uuid.uuid4().hex
-    defaults = {"sweeps": 1, "burn_in": 500}
     for w, (address, share) in enumerate(zip(addresses, shares)):
         settings = dict(
             sampler=sampler,
             chains=share,
             seed=int(seed) + 1_000_003 * w,
-            sweeps=defaults["sweeps"] if sweeps is None else sweeps,
-            burn_in=defaults["burn_in"] if burn_in is None else burn_in,
+            sweeps=_checks.integer("sweeps", sweeps, 1),
+            burn_in=_checks.integer("burn_in", burn_in, 0),
             rao_blackwell=estimator == "rao-blackwell",
         )
         made = client.submit(_make_chains, key, n, settings, workers=[address], pure=False)
@@ -237,7 +240,8 @@ def fit_ising(
     )  # fmt: skip
     fit_options.update(options)
     try:
-        return _fit_ising(data, _with_defaults(fit_options), remote=remote)
+        labels = labels_of(X, layout)
+        return _fit_ising(data, _with_defaults(fit_options), remote=remote, labels=labels)
     finally:
         present = set(client.scheduler_info()["workers"])
         alive = [a for a in addresses if a in present]

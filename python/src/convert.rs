@@ -115,6 +115,7 @@ pub fn model_file(spec: &ModelSpec<'_>) -> PyResult<ModelFile> {
         self_couplings: *self_couplings,
         settings: serde_json::Value::Null,
         metrics: serde_json::Value::Null,
+        labels: Vec::new(),
     };
     file.validate(std::path::Path::new("the model"))
         .map_err(py_error)?;

@@ -5,6 +5,7 @@
 
 mod chains;
 mod convert;
+mod defaults;
 mod fits;
 mod models;
 
@@ -22,6 +23,7 @@ pyo3::create_exception!(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DivergedError", m.py().get_type::<DivergedError>())?;
+    m.add_function(wrap_pyfunction!(defaults::defaults, m)?)?;
     m.add_function(wrap_pyfunction!(fits::fit_ising, m)?)?;
     m.add_function(wrap_pyfunction!(fits::fit_kinetic, m)?)?;
     m.add_function(wrap_pyfunction!(models::check_model, m)?)?;

@@ -35,22 +35,26 @@ pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<Fitted<'_>> {
         "self_couplings": file.self_couplings,
         "settings": file.settings,
         "metrics": file.metrics,
+        "labels": file.labels,
     });
     let (h, j) = file_arrays(py, &file);
     Ok((h, j, meta.to_string()))
 }
 
-/// Writes a model file atomically, with `settings` and `metrics` given as JSON text.
+/// Writes a model file atomically, with `settings` and `metrics` given as JSON text and the
+/// cells' `labels` (none, or one per spin).
 #[pyfunction]
-#[pyo3(signature = (path, model, settings=None, metrics=None))]
+#[pyo3(signature = (path, model, settings=None, metrics=None, labels=None))]
 pub fn save(
     py: Python<'_>,
     path: PathBuf,
     model: ModelSpec<'_>,
     settings: Option<&str>,
     metrics: Option<&str>,
+    labels: Option<Vec<String>>,
 ) -> PyResult<()> {
     let mut file = model_file(&model)?;
+    file.labels = labels.unwrap_or_default();
     let parse = |text: Option<&str>| -> PyResult<serde_json::Value> {
         text.map_or(Ok(serde_json::Value::Null), |t| {
             serde_json::from_str(t)
@@ -67,7 +71,7 @@ pub fn save(
 /// With `start` (a checked (samples × spins) 0/1 array), from the data's states as
 /// `spinfer sample --from` starts.
 #[pyfunction]
-#[pyo3(signature = (model, n, *, seed=1, sweeps=10, burn_in=1000, start=None))]
+#[pyo3(signature = (model, n, *, seed, sweeps, burn_in, start=None))]
 pub fn sample<'py>(
     py: Python<'py>,
     model: ModelSpec<'py>,

@@ -61,7 +61,7 @@ def test_monte_carlo_fit_is_deterministic_and_faithful():
 
 def test_rows_are_bit_for_bit_the_rows_of_the_newton_fit(retina):
     full = spinfer.fit_kinetic(retina, solver="newton")
-    part = spinfer.fit_kinetic(retina, rows=[150, 3, 77])
+    part = spinfer.fit_kinetic_rows(retina, [150, 3, 77])
     assert isinstance(part, spinfer.RowFit) and part.converged
     assert np.array_equal(part.h, full.h[[150, 3, 77]])
     assert np.array_equal(part.J, full.J[[150, 3, 77]])

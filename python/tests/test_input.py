@@ -40,7 +40,7 @@ def test_bad_settings_carry_the_commands_message():
     with pytest.raises(ValueError, match="layout"):
         spinfer.fit_kinetic(X, layout="columns")
     with pytest.raises(ValueError, match="row 4 does not exist"):
-        spinfer.fit_kinetic(X, rows=[0, 4])
+        spinfer.fit_kinetic_rows(X, [0, 4])
 
 
 def test_every_encoding_and_layout_is_the_same_data():

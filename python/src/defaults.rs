@@ -1,0 +1,64 @@
+//! The defaults of every keyword the Python functions share with the command, read from the
+//! library's own settings so that the signatures Python shows cannot drift from them.
+
+use pyo3::prelude::*;
+use serde_json::json;
+use spinfer::{
+    fit::{IsingFitSettings, KineticFitSettings},
+    optim::OptimizerKind,
+    sample::{FreshSamples, DRAW_BURN_IN, DRAW_SWEEPS},
+    thermo::ThermoSettings,
+};
+
+/// The command's name of an optimiser.
+fn optimizer(kind: OptimizerKind) -> &'static str {
+    match kind {
+        OptimizerKind::Sgd => "sgd",
+        OptimizerKind::Momentum => "momentum",
+        OptimizerKind::Adam => "adam",
+    }
+}
+
+/// The defaults, as JSON text: one object per function (`fit_ising`, `fit_kinetic`,
+/// `compare`, `sample`, `thermo`) mapping keywords to their default values.
+#[pyfunction]
+pub fn defaults() -> String {
+    let ising = IsingFitSettings::default();
+    let kinetic = KineticFitSettings::default();
+    let fresh = FreshSamples::default();
+    let thermo = ThermoSettings::default();
+    json!({
+        "fit_ising": {
+            "optimizer": optimizer(ising.optimizer),
+            "lr": ising.lr,
+            "iters": ising.learn.max_iters,
+            "tol": ising.learn.grad_tol,
+            "samples": ising.mcmc.samples,
+            "max_samples": ising.growth.map(|g| g.max_samples),
+            "sweeps": ising.mcmc.sweeps,
+            "chains": ising.mcmc.chains,
+            "burn_in": ising.mcmc.burn_in,
+            "target_ratio": ising.faithful.map(|f| f.target),
+        },
+        "fit_kinetic": {
+            "optimizer": optimizer(kinetic.optimizer),
+            "lr": kinetic.lr,
+            "iters": kinetic.learn.max_iters,
+            "tol": kinetic.learn.grad_tol,
+        },
+        "compare": {
+            "samples": fresh.samples,
+            "burn_in": fresh.burn_in,
+            "seed": fresh.seed,
+        },
+        "sample": { "sweeps": DRAW_SWEEPS, "burn_in": DRAW_BURN_IN },
+        "thermo": {
+            "t_min": thermo.t_min,
+            "t_max": thermo.t_max,
+            "samples": thermo.samples,
+            "runs": thermo.runs,
+            "seed": thermo.seed,
+        },
+    })
+    .to_string()
+}
