@@ -250,24 +250,33 @@ def fit_kinetic(
     :func:`fit_ising`.
     """
     data = spins(X, layout)
-    options = _checks.options(_kinetic_options(locals()))
-    model = _run(
-        lambda callback: _native.fit_kinetic(data, **{**options, "callback": callback}),
-        "kinetic",
-        options,
-        progress,
-    )
+    model = _fit_kinetic(data, locals(), progress)
     model.labels = labels_of(X, layout)
     return model
 
 
-def _kinetic_options(given: Dict[str, Any]) -> Dict[str, Any]:
-    """The keywords of the native kinetic fit out of a call's arguments."""
+def _fit_kinetic(
+    data: np.ndarray,
+    given: Dict[str, Any],
+    progress: Optional[bool],
+    rows: Optional[np.ndarray] = None,
+) -> Model:
+    """The native kinetic fit of checked data with the keywords picked out of a call's
+    arguments ``given`` (of all cells, or of the cells ``rows``)."""
     names = (
         "symmetric", "self_couplings", "solver", "init", "optimizer", "lr", "iters", "tol",
         "l1", "l2", "l1_fields", "l2_fields", "repeat_bins", "precision", "callback",
     )  # fmt: skip
-    return {name: given[name] for name in names}
+    options = _checks.options({name: given[name] for name in names})
+    chosen = {} if rows is None else {"rows": [int(i) for i in rows]}
+    return _run(
+        lambda callback: _native.fit_kinetic(
+            data, **chosen, **{**options, "callback": callback}
+        ),
+        "kinetic",
+        options,
+        progress,
+    )
 
 
 def fit_kinetic_rows(
@@ -298,16 +307,7 @@ def fit_kinetic_rows(
         locals(), symmetric=False, solver="newton", init="auto",
         optimizer=_KINETIC["optimizer"], lr=_KINETIC["lr"],
     )  # fmt: skip
-    options = _checks.options(_kinetic_options(given))
-    model = _run(
-        lambda callback: _native.fit_kinetic(
-            data, rows=[int(i) for i in chosen], **{**options, "callback": callback}
-        ),
-        "kinetic",
-        options,
-        progress,
-    )
-    return RowFit(chosen, model)
+    return RowFit(chosen, _fit_kinetic(data, given, progress, rows=chosen))
 
 
 def _rows(rows: Sequence[int], n: int) -> np.ndarray:
