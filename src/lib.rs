@@ -99,6 +99,8 @@
 #![warn(missing_docs)]
 
 pub mod bursts;
+#[cfg(feature = "clap")]
+pub mod choice;
 pub mod data;
 pub mod error;
 pub mod fit;
@@ -122,6 +124,7 @@ pub mod testing;
 pub mod thermo;
 pub mod transitions;
 pub mod validate;
+pub mod workflow;
 
 pub use nalgebra;
 pub use rand;
@@ -141,7 +144,7 @@ pub use model::{
 pub use objective::Likelihood;
 pub use optim::Optimizer;
 pub use raster::{Raster, Spin};
-pub use real::Real;
+pub use real::{Precision, Real};
 pub use sample::Sampler;
 pub use solve::{Lbfgs, Stochastic};
 pub use stats::{PairStatistics, Statistics, TransitionStatistics};

@@ -3,6 +3,37 @@
 use nalgebra::RealField;
 use serde::{de::DeserializeOwned, Serialize};
 
+/// The scalar precision of a run, chosen at run time (a [`Real`] type chosen by name).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats: half the memory of the chains' state, about 7 significant digits.
+    F32,
+    /// 64-bit floats.
+    #[default]
+    F64,
+}
+
+impl Precision {
+    /// The precision of the scalar `T`.
+    pub fn of<T: Real>() -> Self {
+        if T::NAME == f32::NAME {
+            Precision::F32
+        } else {
+            Precision::F64
+        }
+    }
+
+    /// Its name in model files, checkpoints and messages ([`Real::NAME`]).
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => f32::NAME,
+            Precision::F64 => f64::NAME,
+        }
+    }
+}
+
 /// Floating-point scalar of a model: implemented for `f32` and `f64`.
 ///
 /// One bound for the whole crate (nalgebra's `RealField` plus what the samplers and model

@@ -16,13 +16,13 @@ import json
 import os
 import sys
 import warnings
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
 from . import _checks, _native
 from ._arrays import labels_of, spins
-from ._defaults import DEFAULTS
+from ._defaults import DEFAULTS, documented
 from ._model import LogLikelihood, Model, RowFit
 from ._progress import Progress, watched
 
@@ -108,17 +108,26 @@ def _caller_level() -> int:
 
 
 _ISING = DEFAULTS["fit_ising"]
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _path(path: Optional[PathLike]) -> Optional[str]:
+    """A path keyword as the extension takes it."""
+    return None if path is None else os.fspath(path)
+
+
 _KINETIC = DEFAULTS["fit_kinetic"]
 
 
+@documented
 def fit_ising(
     X: Any,
     *,
     layout: str = "samples-by-spins",
-    sampler: str = "auto",
-    method: str = "boltzmann",
-    solver: str = "auto",
-    init: str = "auto",
+    sampler: str = _ISING["sampler"],
+    method: str = _ISING["method"],
+    solver: str = _ISING["solver"],
+    init: str = _ISING["init"],
     optimizer: str = _ISING["optimizer"],
     lr: float = _ISING["lr"],
     iters: int = _ISING["iters"],
@@ -128,8 +137,8 @@ def fit_ising(
     sweeps: int = _ISING["sweeps"],
     chains: int = _ISING["chains"],
     burn_in: int = _ISING["burn_in"],
-    seed: int = 1,
-    estimator: str = "rao-blackwell",
+    seed: int = _ISING["seed"],
+    estimator: str = _ISING["estimator"],
     target_ratio: float = _ISING["target_ratio"],
     target_pearson: Optional[float] = None,
     stepping: Optional[str] = None,
@@ -137,9 +146,13 @@ def fit_ising(
     l2: float = 0.0,
     l1_fields: float = 0.0,
     l2_fields: float = 0.0,
-    precision: str = "f64",
+    precision: str = _ISING["precision"],
     callback: Optional[Callback] = None,
     progress: Optional[bool] = None,
+    checkpoint: Optional[PathLike] = None,
+    checkpoint_every: int = _ISING["checkpoint_every"],
+    resume: Optional[PathLike] = None,
+    split: Optional[str] = None,
 ) -> Model:
     """Fits the equilibrium Ising model P(s) ~ exp(sum_i h_i s_i + sum_{i<j} J_ij s_i s_j)
     to samples ``X`` by maximising the log-likelihood L = theta . <phi>_data - log Z(theta)
@@ -147,21 +160,30 @@ def fit_ising(
 
     The defaults reach a model as faithful as the data: Monte Carlo fits (``sampler``
     ``"auto"``: Metropolis chains until three calls in a row fail their diagnostics, then
-    replica exchange; or ``"metropolis"``, ``"gibbs"``, ``"tempering"``) start from
+    replica exchange; or one of {choices:sampler}) start from
     independent cells, take averaged Adam steps on growing samples (shrunk when successive
     gradients turn against each other beyond their noise), and stop once fresh samples of
     the model reproduce the data's means and pair moments within ``target_ratio`` (0 turns
     the rule off) times the data's own split-half difference; ``sampler="exact"`` (N <= 20) and
     ``method="pseudo-likelihood"`` are solved by L-BFGS to max|dL/dtheta| <= ``tol``.
 
-    Other keywords are the command's flags (``spinfer fit ising --help``): ``solver``
-    (auto, gradient, lbfgs, newton), ``init`` (auto, zero, mean-field, tap, pseudo),
-    ``optimizer`` (sgd, momentum, adam), ``lr``, ``iters``, ``samples``, ``max_samples``,
-    ``sweeps``, ``chains``, ``burn_in``, ``seed``, ``estimator`` (rao-blackwell, plain),
-    ``target_pearson``, ``stepping`` (centred, raw), penalties ``l1``, ``l2``,
-    ``l1_fields``, ``l2_fields``, ``precision`` (f64, f32). The signature shows the
+    Other keywords are the command's flags (``spinfer fit ising --help``): ``method``
+    ({choices:method}), ``solver`` ({choices:solver}), ``init`` ({choices:init}),
+    ``optimizer`` ({choices:optimizer}), ``lr``, ``iters``, ``samples``, ``max_samples``,
+    ``sweeps``, ``chains``, ``burn_in``, ``seed``, ``estimator`` ({choices:estimator}),
+    ``target_pearson``, ``stepping`` ({choices:stepping}), penalties ``l1``, ``l2``,
+    ``l1_fields``, ``l2_fields``, ``precision`` ({choices:precision}). The signature shows the
     library's defaults; ``max_samples`` is the ceiling of the growing samples (set it equal
     to ``samples`` for fixed samples).
+
+    ``checkpoint``: save the fit's state to this file (atomically) every
+    ``checkpoint_every`` iterations and when it stops, as ``spinfer fit --checkpoint``;
+    ``resume``: continue the fit saved in that file, on the same ``X``, with its settings
+    (``iters`` may change the budget): the result is bit for bit that of the fit left
+    uninterrupted. ``split`` ({choices:split}): fit on one part of ``X`` and score the
+    other, as ``--split``: ``model.metrics["held_out_score"]``. The command and this
+    function share the fit workflow of the library (``spinfer::workflow``), so their model
+    files, metrics and checkpoints are the same.
 
     ``progress``: a one-line display on standard error naming the phase (preparing, then
     learning with the iteration, the samples and max|gradient|, then how the fit ended);
@@ -183,7 +205,8 @@ def fit_ising(
         sweeps=sweeps, chains=chains, burn_in=burn_in, seed=seed, estimator=estimator,
         target_ratio=target_ratio, target_pearson=target_pearson, stepping=stepping,
         l1=l1, l2=l2, l1_fields=l1_fields, l2_fields=l2_fields, precision=precision,
-        callback=callback,
+        callback=callback, checkpoint=_path(checkpoint), checkpoint_every=checkpoint_every,
+        resume=_path(resume), split=split,
     )  # fmt: skip
     return _fit_ising(data, given, progress=progress, labels=labels_of(X, layout))
 
@@ -218,8 +241,8 @@ def fit_kinetic(
     layout: str = "samples-by-spins",
     symmetric: bool = False,
     self_couplings: bool = False,
-    solver: str = "auto",
-    init: str = "auto",
+    solver: str = _KINETIC["solver"],
+    init: str = _KINETIC["init"],
     optimizer: str = _KINETIC["optimizer"],
     lr: float = _KINETIC["lr"],
     iters: int = _KINETIC["iters"],
@@ -229,9 +252,13 @@ def fit_kinetic(
     l1_fields: float = 0.0,
     l2_fields: float = 0.0,
     repeat_bins: Optional[int] = None,
-    precision: str = "f64",
+    precision: str = _KINETIC["precision"],
     callback: Optional[Callback] = None,
     progress: Optional[bool] = None,
+    checkpoint: Optional[PathLike] = None,
+    checkpoint_every: int = _KINETIC["checkpoint_every"],
+    resume: Optional[PathLike] = None,
+    split: Optional[str] = None,
 ) -> Model:
     """Fits the kinetic Ising model (parallel Glauber dynamics) to the time series ``X``
     (bins x cells) by maximising the exact log-likelihood per transition
@@ -250,7 +277,8 @@ def fit_kinetic(
     :func:`fit_ising`.
     """
     data = spins(X, layout)
-    model = _fit_kinetic(data, locals(), progress)
+    given = dict(locals(), checkpoint=_path(checkpoint), resume=_path(resume))
+    model = _fit_kinetic(data, given, progress)
     model.labels = labels_of(X, layout)
     return model
 
@@ -266,6 +294,7 @@ def _fit_kinetic(
     names = (
         "symmetric", "self_couplings", "solver", "init", "optimizer", "lr", "iters", "tol",
         "l1", "l2", "l1_fields", "l2_fields", "repeat_bins", "precision", "callback",
+        "checkpoint", "checkpoint_every", "resume", "split",
     )  # fmt: skip
     options = _checks.options({name: given[name] for name in names})
     chosen = {} if rows is None else {"rows": [int(i) for i in rows]}
@@ -305,7 +334,8 @@ def fit_kinetic_rows(
     chosen = _rows(rows, data.shape[1])
     given = dict(
         locals(), symmetric=False, solver="newton", init="auto",
-        optimizer=_KINETIC["optimizer"], lr=_KINETIC["lr"],
+        optimizer=_KINETIC["optimizer"], lr=_KINETIC["lr"], checkpoint=None,
+        checkpoint_every=None, resume=None, split=None,
     )  # fmt: skip
     return RowFit(chosen, _fit_kinetic(data, given, progress, rows=chosen))
 

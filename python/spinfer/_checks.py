@@ -25,6 +25,7 @@ INTEGERS: Dict[str, int] = {
     "repeat_bins": 2,
     "runs": 1,
     "n": 1,
+    "checkpoint_every": 1,
 }
 
 #: Keywords taking a real number.

@@ -12,9 +12,11 @@ as asked.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+from typing import Any, Callable, Dict, List, TypeVar
 
 from . import _native
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _DefaultInt(int):
@@ -51,3 +53,18 @@ DEFAULTS: Dict[str, Dict[str, Any]] = {
 def is_default(value: Any) -> bool:
     """Whether ``value`` is one of the defaults above (left unset by the caller)."""
     return isinstance(value, (_DefaultInt, _DefaultFloat, _DefaultStr))
+
+
+#: Every run-time choice by keyword, with its allowed names, from the library's enums.
+CHOICES: Dict[str, List[str]] = json.loads(_native.choices())
+
+
+def documented(function: F) -> F:
+    """Fills ``{choices:NAME}`` in ``function``'s docstring with the allowed values of the
+    keyword ``NAME`` as the library names them ("a, b, c"), so that the help cannot list
+    a value the extension refuses, nor miss one it takes."""
+    doc = function.__doc__ or ""
+    for keyword, names in CHOICES.items():
+        doc = doc.replace("{choices:%s}" % keyword, ", ".join(names))
+    function.__doc__ = doc
+    return function

@@ -17,10 +17,10 @@ Fitted = Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], str]
 def fit_ising(
     x: npt.NDArray[np.uint8],
     *,
-    method: str = "boltzmann",
-    sampler: str = "auto",
-    solver: str = "auto",
-    init: str = "auto",
+    method: Optional[str] = None,
+    sampler: Optional[str] = None,
+    solver: Optional[str] = None,
+    init: Optional[str] = None,
     optimizer: Optional[str] = None,
     lr: Optional[float] = None,
     iters: Optional[int] = None,
@@ -30,8 +30,8 @@ def fit_ising(
     sweeps: Optional[int] = None,
     chains: Optional[int] = None,
     burn_in: Optional[int] = None,
-    seed: int = 1,
-    estimator: str = "rao-blackwell",
+    seed: Optional[int] = None,
+    estimator: Optional[str] = None,
     target_ratio: Optional[float] = None,
     target_pearson: Optional[float] = None,
     stepping: Optional[str] = None,
@@ -39,19 +39,23 @@ def fit_ising(
     l2: float = 0.0,
     l1_fields: float = 0.0,
     l2_fields: float = 0.0,
-    precision: str = "f64",
+    precision: Optional[str] = None,
     callback: Optional[Callable[[int, dict], Any]] = None,
     remote: Optional[
         Callable[[npt.NDArray[np.float64], int], Tuple[np.ndarray, np.ndarray]]
     ] = None,
+    checkpoint: Optional[str] = None,
+    checkpoint_every: Optional[int] = None,
+    resume: Optional[str] = None,
+    split: Optional[str] = None,
 ) -> Fitted: ...
 def fit_kinetic(
     x: npt.NDArray[np.uint8],
     *,
     symmetric: bool = False,
     self_couplings: bool = False,
-    solver: str = "auto",
-    init: str = "auto",
+    solver: Optional[str] = None,
+    init: Optional[str] = None,
     optimizer: Optional[str] = None,
     lr: Optional[float] = None,
     iters: Optional[int] = None,
@@ -62,10 +66,15 @@ def fit_kinetic(
     l2_fields: float = 0.0,
     repeat_bins: Optional[int] = None,
     rows: Optional[Sequence[int]] = None,
-    precision: str = "f64",
+    precision: Optional[str] = None,
     callback: Optional[Callable[[int, dict], Any]] = None,
+    checkpoint: Optional[str] = None,
+    checkpoint_every: Optional[int] = None,
+    resume: Optional[str] = None,
+    split: Optional[str] = None,
 ) -> Fitted: ...
 def defaults() -> str: ...
+def choices() -> str: ...
 def check_model(model: ModelSpec) -> None: ...
 def load(path: str) -> Fitted: ...
 def save(

@@ -6,7 +6,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::{exceptions::PyValueError, prelude::*};
 use spinfer::{
     nalgebra::DVector,
-    sample::{AnySampler, McmcSettings, Sampler},
+    sample::{AnySampler, McmcSettings, Sampler, SamplerKind},
     Energy, Ising, PairStatistics,
 };
 
@@ -37,7 +37,16 @@ impl Chains {
         rao_blackwell: bool,
     ) -> PyResult<Self> {
         spinfer::model::check_dense_size(n).map_err(py_error)?;
-        let kind = named("sampler", sampler, "metropolis or gibbs")?;
+        let kind: SamplerKind = named("sampler", sampler)?;
+        let single_site = [SamplerKind::Metropolis, SamplerKind::Gibbs];
+        if !single_site.contains(&kind) {
+            let names: Vec<String> = single_site.iter().map(spinfer::choice::name).collect();
+            return Err(py_error(spinfer::Error::setting(
+                "sampler",
+                format!("{sampler:?}"),
+                names.join(" or "),
+            )));
+        }
         let settings = McmcSettings::default()
             .with_chains(chains)
             .with_seed(seed)

@@ -5,7 +5,6 @@ use pyo3::{
     exceptions::{PyFileNotFoundError, PyOSError, PyRuntimeError, PyValueError},
     prelude::*,
 };
-use serde::de::DeserializeOwned;
 use spinfer::{
     data::{ModelFile, ModelKind},
     Error, Ising, KineticIsing, Raster, Real,
@@ -37,15 +36,10 @@ pub fn py_error(e: Error) -> PyErr {
     }
 }
 
-/// A setting given by name (`"metropolis"`, `"lbfgs"`, ...), spelt as in the command and the
-/// model files' settings.
-pub fn named<T: DeserializeOwned>(
-    setting: &'static str,
-    value: &str,
-    allowed: &str,
-) -> PyResult<T> {
-    serde_json::from_value(serde_json::Value::String(value.to_string()))
-        .map_err(|_| py_error(Error::setting(setting, format!("{value:?}"), allowed)))
+/// A setting given by name (`"metropolis"`, `"lbfgs"`, ...): the library's choice of that
+/// name ([`spinfer::choice`]), or a `ValueError` listing the allowed names.
+pub fn named<T: spinfer::choice::ValueEnum>(setting: &'static str, value: &str) -> PyResult<T> {
+    spinfer::choice::parse(setting, value).map_err(py_error)
 }
 
 /// The raster of a (samples × spins) array of 0/1 bytes, C-contiguous (checked in Python).
@@ -96,7 +90,7 @@ pub type ModelSpec<'py> = (
 /// values, symmetry, zero diagonal, magnitudes).
 pub fn model_file(spec: &ModelSpec<'_>) -> PyResult<ModelFile> {
     let (kind, h, j, symmetric, self_couplings) = spec;
-    let kind: ModelKind = named("kind", kind, "ising or kinetic")?;
+    let kind: ModelKind = named("kind", kind)?;
     let h = h.as_array();
     let n = h.len();
     let j = j.as_array();

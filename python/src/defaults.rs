@@ -4,32 +4,34 @@
 use pyo3::prelude::*;
 use serde_json::json;
 use spinfer::{
-    fit::{IsingFitSettings, KineticFitSettings},
-    optim::OptimizerKind,
+    choice::name,
+    fit::{Estimator, IsingChoices, IsingFitSettings, KineticFitSettings},
     sample::{FreshSamples, DRAW_BURN_IN, DRAW_SWEEPS},
     thermo::ThermoSettings,
+    workflow::FitJob,
+    Precision,
 };
-
-/// The command's name of an optimiser.
-fn optimizer(kind: OptimizerKind) -> &'static str {
-    match kind {
-        OptimizerKind::Sgd => "sgd",
-        OptimizerKind::Momentum => "momentum",
-        OptimizerKind::Adam => "adam",
-    }
-}
 
 /// The defaults, as JSON text: one object per function (`fit_ising`, `fit_kinetic`,
 /// `compare`, `sample`, `thermo`) mapping keywords to their default values.
 #[pyfunction]
 pub fn defaults() -> String {
     let ising = IsingFitSettings::default();
+    let choices = IsingChoices::default();
     let kinetic = KineticFitSettings::default();
     let fresh = FreshSamples::default();
     let thermo = ThermoSettings::default();
     json!({
         "fit_ising": {
-            "optimizer": optimizer(ising.optimizer),
+            "method": name(&ising.method),
+            "sampler": name(&ising.sampler),
+            "solver": name(&ising.solver),
+            "init": name(&ising.init),
+            "estimator": name(&Estimator::default()),
+            "seed": choices.seed,
+            "precision": name(&Precision::default()),
+            "optimizer": name(&ising.optimizer),
+            "checkpoint_every": FitJob::CHECKPOINT_EVERY,
             "lr": ising.lr,
             "iters": ising.learn.max_iters,
             "tol": ising.learn.grad_tol,
@@ -41,7 +43,11 @@ pub fn defaults() -> String {
             "target_ratio": ising.faithful.map(|f| f.target),
         },
         "fit_kinetic": {
-            "optimizer": optimizer(kinetic.optimizer),
+            "solver": name(&kinetic.solver),
+            "init": name(&kinetic.init),
+            "precision": name(&Precision::default()),
+            "optimizer": name(&kinetic.optimizer),
+            "checkpoint_every": FitJob::CHECKPOINT_EVERY,
             "lr": kinetic.lr,
             "iters": kinetic.learn.max_iters,
             "tol": kinetic.learn.grad_tol,
@@ -61,4 +67,15 @@ pub fn defaults() -> String {
         },
     })
     .to_string()
+}
+
+/// Every run-time choice by its keyword, with its allowed names, as JSON text
+/// (`{"solver": ["auto", "gradient", ...], ...}`), read from the library's enums.
+#[pyfunction]
+pub fn choices() -> String {
+    let all: serde_json::Map<String, serde_json::Value> = spinfer::choice::all()
+        .into_iter()
+        .map(|(setting, names)| (setting.to_string(), json!(names)))
+        .collect();
+    serde_json::Value::Object(all).to_string()
 }

@@ -5,18 +5,17 @@ use std::sync::{Arc, Mutex};
 
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::{prelude::*, types::PyDict};
+use std::path::PathBuf;
+
 use spinfer::{
-    data::ModelFile,
-    fit::{
-        fit_ising_sampled, fit_ising_with, fit_kinetic_rows, fit_kinetic_with, Fit, FitChoices,
-        FitControl, IsingChoices, KineticChoices,
-    },
-    learn::{Control, Observer, Record},
+    data::{ModelFile, ModelKind},
+    fit::{fit_kinetic_rows, FitChoices, IsingChoices, KineticChoices},
+    learn::{Control, Record},
     nalgebra::DVector,
     objective::Penalty,
     sample::{ModelAverages, Sampler},
-    validate::{ising_score, kinetic_score, Score},
-    Energy, Error, Ising, KineticOptions, Real, Result, Statistics, Transitions,
+    workflow::{self, Failure, FitData, FitJob, FitObserver, FitSettings, Heard, Report},
+    Energy, Error, Ising, KineticOptions, Precision, Real, Result, Statistics, Transitions,
 };
 
 use crate::{
@@ -53,8 +52,8 @@ impl PyObserver {
     }
 }
 
-impl<T: Real> Observer<T> for PyObserver {
-    fn observe(&mut self, record: &Record, _params: &DVector<T>) -> Control {
+impl FitObserver for PyObserver {
+    fn iteration(&mut self, record: &Record) -> Control {
         Python::attach(|py| match self.observe_with_gil(py, record) {
             Ok(control) => control,
             Err(e) => {
@@ -148,11 +147,19 @@ impl<T: Real> Sampler<T, Ising<T>> for RemoteSampler {
     }
 }
 
+/// The choice named `value`, or the library's default when the keyword was left unset.
+fn chosen<T: spinfer::choice::ValueEnum + Default>(
+    setting: &'static str,
+    value: Option<&str>,
+) -> PyResult<T> {
+    value.map_or(Ok(T::default()), |v| named(setting, v))
+}
+
 /// Choices every fit shares, from the keywords.
 #[allow(clippy::too_many_arguments)]
 fn common(
-    solver: &str,
-    init: &str,
+    solver: Option<&str>,
+    init: Option<&str>,
     optimizer: Option<&str>,
     lr: Option<f64>,
     iters: Option<usize>,
@@ -160,11 +167,9 @@ fn common(
     penalty: [f64; 4],
 ) -> PyResult<FitChoices> {
     Ok(FitChoices {
-        solver: named("solver", solver, "auto, gradient, lbfgs or newton")?,
-        init: named("init", init, "auto, zero, mean-field, tap or pseudo")?,
-        optimizer: optimizer
-            .map(|o| named("optimizer", o, "sgd, momentum or adam"))
-            .transpose()?,
+        solver: chosen("solver", solver)?,
+        init: chosen("init", init)?,
+        optimizer: optimizer.map(|o| named("optimizer", o)).transpose()?,
         lr,
         iters,
         tol,
@@ -177,75 +182,91 @@ fn common(
     })
 }
 
-/// The fitted model, its settings, metrics (with the training score, as the command writes
-/// them) and history, or the Python exception that stopped it.
-fn finish<'py, T: Real, M: spinfer::Energy<T>>(
+/// The meta-data a fitted model carries back to Python: its kind, settings, metrics and
+/// history.
+fn meta(file: &ModelFile, history: &spinfer::learn::History) -> String {
+    serde_json::json!({
+        "kind": file.kind,
+        "symmetric": file.symmetric,
+        "self_couplings": file.self_couplings,
+        "settings": file.settings,
+        "metrics": file.metrics,
+        "history": history.records,
+    })
+    .to_string()
+}
+
+/// The fitted model of the workflow's report, or the Python exception that stopped the
+/// fit, or the error (a divergence as `DivergedError` with the last finite model).
+fn finish<'py>(
     py: Python<'py>,
-    (result, last_finite): (Result<Fit<M>>, Option<ModelFile>),
+    result: std::result::Result<Report, Failure>,
     interrupted: Option<PyErr>,
-    (settings, input_seconds, n_samples): (serde_json::Value, f64, usize),
-    (to_file, score): (
-        impl Fn(&M) -> ModelFile,
-        impl Fn(&M) -> Result<Option<Score>>,
-    ),
-    precision: &str,
 ) -> PyResult<Fitted<'py>> {
     if let Some(e) = interrupted {
         return Err(e);
     }
-    let fit = match result {
-        Ok(fit) => fit,
-        Err(e @ Error::NonFinite { .. }) => {
-            let message = e.to_string();
-            return Err(match last_finite {
-                Some(file) => {
-                    let (h, j) = file_arrays(py, &file);
-                    DivergedError::new_err((message, h.unbind(), j.unbind()))
-                }
-                None => py_error(e),
-            });
+    match result {
+        Ok(report) => {
+            let (h, j) = file_arrays(py, &report.file);
+            Ok((h, j, meta(&report.file, &report.history)))
         }
-        Err(e) => return Err(py_error(e)),
-    };
-    let mut metrics = fit.metrics(precision);
-    if let Some(score) = score(&fit.model).map_err(py_error)? {
-        metrics["train_score"] = serde_json::json!(score);
+        Err(Failure {
+            error: e @ Error::NonFinite { .. },
+            last_finite: Some(file),
+        }) => {
+            let (h, j) = file_arrays(py, &file);
+            Err(DivergedError::new_err((
+                e.to_string(),
+                h.unbind(),
+                j.unbind(),
+            )))
+        }
+        Err(failure) => Err(py_error(failure.error)),
     }
-    // Seconds spent packing the array (and building the transitions of a kinetic fit).
-    metrics["input_seconds"] = serde_json::json!(input_seconds);
-    // Shown by the Python wrapper through `warnings.warn`.
-    metrics["warnings"] = serde_json::json!(fit.warnings(n_samples));
-    let file = to_file(&fit.model);
-    let meta = serde_json::json!({
-        "kind": file.kind,
-        "symmetric": file.symmetric,
-        "self_couplings": file.self_couplings,
-        "settings": settings,
-        "metrics": metrics,
-        "history": fit.history.records,
+}
+
+/// The job of a fit: fresh `settings`, or with `resume` the checkpoint's (with `iters`
+/// applied), with `checkpoint` written every `checkpoint_every` iterations.
+fn job(
+    kind: ModelKind,
+    settings: impl FnOnce() -> FitSettings,
+    precision: Option<&str>,
+    iters: Option<usize>,
+    (checkpoint, checkpoint_every, resume): (Option<PathBuf>, Option<usize>, Option<PathBuf>),
+) -> PyResult<FitJob> {
+    let job = match &resume {
+        Some(path) => FitJob::resume(path, kind, iters),
+        None => FitJob::new(settings(), chosen("precision", precision)?),
+    }
+    .and_then(|job| {
+        job.with_checkpoint(
+            checkpoint,
+            checkpoint_every.unwrap_or(FitJob::CHECKPOINT_EVERY),
+        )
     });
-    let (h, j) = file_arrays(py, &file);
-    Ok((h, j, meta.to_string()))
+    job.map_err(py_error)
 }
 
 /// Boltzmann learning or the pseudo-likelihood of an equilibrium model; `x` is a checked
 /// (samples × spins) 0/1 array. With `remote`, the model averages come from it.
 #[pyfunction]
 #[pyo3(signature = (
-    x, *, method="boltzmann", sampler="auto", solver="auto", init="auto",
+    x, *, method=None, sampler=None, solver=None, init=None,
     optimizer=None, lr=None, iters=None, tol=None, samples=None, max_samples=None,
-    sweeps=None, chains=None, burn_in=None, seed=1, estimator="rao-blackwell",
+    sweeps=None, chains=None, burn_in=None, seed=None, estimator=None,
     target_ratio=None, target_pearson=None, stepping=None, l1=0.0, l2=0.0, l1_fields=0.0,
-    l2_fields=0.0, precision="f64", callback=None, remote=None
+    l2_fields=0.0, precision=None, callback=None, remote=None, checkpoint=None,
+    checkpoint_every=None, resume=None, split=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn fit_ising<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, u8>,
-    method: &str,
-    sampler: &str,
-    solver: &str,
-    init: &str,
+    method: Option<&str>,
+    sampler: Option<&str>,
+    solver: Option<&str>,
+    init: Option<&str>,
     optimizer: Option<&str>,
     lr: Option<f64>,
     iters: Option<usize>,
@@ -255,8 +276,8 @@ pub fn fit_ising<'py>(
     sweeps: Option<usize>,
     chains: Option<usize>,
     burn_in: Option<usize>,
-    seed: u64,
-    estimator: &str,
+    seed: Option<u64>,
+    estimator: Option<&str>,
     target_ratio: Option<f64>,
     target_pearson: Option<f64>,
     stepping: Option<&str>,
@@ -264,9 +285,13 @@ pub fn fit_ising<'py>(
     l2: f64,
     l1_fields: f64,
     l2_fields: f64,
-    precision: &str,
+    precision: Option<&str>,
     callback: Option<Py<PyAny>>,
     remote: Option<Py<PyAny>>,
+    checkpoint: Option<PathBuf>,
+    checkpoint_every: Option<usize>,
+    resume: Option<PathBuf>,
+    split: Option<&str>,
 ) -> PyResult<Fitted<'py>> {
     let choices = IsingChoices {
         common: common(
@@ -278,93 +303,65 @@ pub fn fit_ising<'py>(
             tol,
             [l1, l2, l1_fields, l2_fields],
         )?,
-        method: named("method", method, "boltzmann or pseudo-likelihood")?,
-        sampler: named(
-            "sampler",
-            sampler,
-            "auto, metropolis, gibbs, tempering or exact",
-        )?,
+        method: chosen("method", method)?,
+        sampler: chosen("sampler", sampler)?,
         samples,
         max_samples,
         sweeps,
         chains,
         burn_in,
-        seed,
-        rao_blackwell: match estimator {
-            "rao-blackwell" => true,
-            "plain" => false,
-            other => return Err(value_error("estimator", other, "rao-blackwell or plain")),
-        },
+        seed: seed.unwrap_or(IsingChoices::default().seed),
+        estimator: chosen("estimator", estimator)?,
         target_ratio,
         target_pearson,
-        centred: match stepping {
-            None => None,
-            Some("centred") => Some(true),
-            Some("raw") => Some(false),
-            Some(other) => return Err(value_error("stepping", other, "centred or raw")),
-        },
+        stepping: stepping.map(|st| named("stepping", st)).transpose()?,
     };
-    let settings = choices.settings();
-    settings.check().map_err(py_error)?;
+    let job = job(
+        ModelKind::Ising,
+        || FitSettings::Ising(choices.settings()),
+        precision,
+        iters,
+        (checkpoint, checkpoint_every, resume),
+    )?
+    .with_split(split.map(|s| named("split", s)).transpose()?);
     let received = std::time::Instant::now();
     let data = raster(&x)?;
-    let input_seconds = received.elapsed().as_secs_f64();
-    let settings_json = serde_json::to_value(&settings).unwrap_or_default();
+    let job = job.with_source("X", Vec::new(), received.elapsed().as_secs_f64());
     let mut observer = PyObserver {
         callback,
         error: None,
     };
     let remote_error = Arc::new(Mutex::new(None));
-    macro_rules! run {
-        ($t:ty) => {{
-            let remote = remote.map(|function| RemoteSampler {
-                function,
-                samples: settings.mcmc.samples,
-                error: remote_error.clone(),
-            });
-            let outcome = py.detach(|| {
-                let mut control = FitControl::default();
-                let result = match remote {
-                    None => {
-                        fit_ising_with::<$t>(&data, &settings, None, &mut observer, &mut control)
-                    }
-                    Some(r) => fit_ising_sampled::<$t, _>(&data, &settings, r, &mut observer),
-                };
-                (
-                    result,
-                    control.last_finite.as_ref().map(ModelFile::from_ising),
-                )
-            });
-            let raised = observer
-                .error
-                .take()
-                .or_else(|| remote_error.lock().ok().and_then(|mut e| e.take()));
-            finish(
-                py,
-                outcome,
-                raised,
-                (settings_json, input_seconds, data.n_samples()),
-                (ModelFile::from_ising, |m: &Ising<$t>| {
-                    ising_score(m, &data).map(Some)
-                }),
-                <$t as Real>::NAME,
-            )
-        }};
-    }
-    match precision {
-        "f64" => run!(f64),
-        "f32" => run!(f32),
-        other => Err(value_error("precision", other, "f64 or f32")),
-    }
+    let remote = remote.map(|function| RemoteSampler {
+        function,
+        samples: match &job.settings {
+            FitSettings::Ising(s) => s.mcmc.samples,
+            FitSettings::Kinetic(_) => 0,
+        },
+        error: remote_error.clone(),
+    });
+    let result = py.detach(|| match remote {
+        None => workflow::run(FitData::Samples(data), &job, &mut observer),
+        Some(r) => match job.precision {
+            Precision::F64 => workflow::run_sampled::<f64, _>(data, &job, r, &mut observer),
+            Precision::F32 => workflow::run_sampled::<f32, _>(data, &job, r, &mut observer),
+        },
+    });
+    let raised = observer
+        .error
+        .take()
+        .or_else(|| remote_error.lock().ok().and_then(|mut e| e.take()));
+    finish(py, result, raised)
 }
 
 /// The exact likelihood of a time series under the kinetic model; `x` is a checked
 /// (bins × spins) 0/1 array. With `rows`, only those rows are fitted (row-wise Newton).
 #[pyfunction]
 #[pyo3(signature = (
-    x, *, symmetric=false, self_couplings=false, solver="auto", init="auto", optimizer=None,
+    x, *, symmetric=false, self_couplings=false, solver=None, init=None, optimizer=None,
     lr=None, iters=None, tol=None, l1=0.0, l2=0.0, l1_fields=0.0, l2_fields=0.0,
-    repeat_bins=None, rows=None, precision="f64", callback=None
+    repeat_bins=None, rows=None, precision=None, callback=None, checkpoint=None,
+    checkpoint_every=None, resume=None, split=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn fit_kinetic<'py>(
@@ -372,8 +369,8 @@ pub fn fit_kinetic<'py>(
     x: PyReadonlyArray2<'py, u8>,
     symmetric: bool,
     self_couplings: bool,
-    solver: &str,
-    init: &str,
+    solver: Option<&str>,
+    init: Option<&str>,
     optimizer: Option<&str>,
     lr: Option<f64>,
     iters: Option<usize>,
@@ -384,8 +381,12 @@ pub fn fit_kinetic<'py>(
     l2_fields: f64,
     repeat_bins: Option<usize>,
     rows: Option<Vec<usize>>,
-    precision: &str,
+    precision: Option<&str>,
     callback: Option<Py<PyAny>>,
+    checkpoint: Option<PathBuf>,
+    checkpoint_every: Option<usize>,
+    resume: Option<PathBuf>,
+    split: Option<&str>,
 ) -> PyResult<Fitted<'py>> {
     let choices = KineticChoices {
         common: common(
@@ -402,57 +403,70 @@ pub fn fit_kinetic<'py>(
             self_couplings,
         },
     };
-    let settings = choices.settings();
-    settings.check().map_err(py_error)?;
+    let job = job(
+        ModelKind::Kinetic,
+        || FitSettings::Kinetic(choices.settings()),
+        precision,
+        iters,
+        (checkpoint, checkpoint_every, resume),
+    )?
+    .with_split(split.map(|s| named("split", s)).transpose()?);
     let received = std::time::Instant::now();
     let series = raster(&x)?;
     let data = Transitions::within_repeats(&series, repeat_bins).map_err(py_error)?;
     drop(series);
-    let input_seconds = received.elapsed().as_secs_f64();
-    let settings_json = serde_json::to_value(&settings).unwrap_or_default();
+    let job = job.with_source("X", Vec::new(), received.elapsed().as_secs_f64());
     let mut observer = PyObserver {
         callback,
         error: None,
     };
-    macro_rules! run {
-        ($t:ty) => {{
-            let outcome = py.detach(|| {
-                let mut control = FitControl::default();
-                let result = match &rows {
-                    None => {
-                        fit_kinetic_with::<$t>(&data, &settings, None, &mut observer, &mut control)
-                    }
-                    Some(rows) => fit_kinetic_rows::<$t>(&data, &settings, rows, &mut observer),
-                };
-                (
-                    result,
-                    control.last_finite.as_ref().map(ModelFile::from_kinetic),
-                )
-            });
-            finish(
-                py,
-                outcome,
-                observer.error.take(),
-                (settings_json, input_seconds, data.len()),
-                // A fit of some rows is not a model of the data: no score.
-                (
-                    ModelFile::from_kinetic,
-                    |m: &spinfer::KineticIsing<$t>| match rows {
-                        Some(_) => Ok(None),
-                        None => kinetic_score(m, &data).map(Some),
-                    },
-                ),
-                <$t as Real>::NAME,
-            )
-        }};
+    if let Some(rows) = rows {
+        return fit_rows(py, &data, &job, &rows, observer);
     }
-    match precision {
-        "f64" => run!(f64),
-        "f32" => run!(f32),
-        other => Err(value_error("precision", other, "f64 or f32")),
-    }
+    let result = py.detach(|| workflow::run(FitData::Series(data), &job, &mut observer));
+    finish(py, result, observer.error.take())
 }
 
-fn value_error(setting: &'static str, value: &str, allowed: &str) -> PyErr {
-    py_error(Error::setting(setting, format!("{value:?}"), allowed))
+/// Some rows of an asymmetric kinetic model (row-wise Newton): not a model of the data,
+/// so without scores or checkpoints.
+fn fit_rows<'py>(
+    py: Python<'py>,
+    data: &Transitions,
+    job: &FitJob,
+    rows: &[usize],
+    mut observer: PyObserver,
+) -> PyResult<Fitted<'py>> {
+    let FitSettings::Kinetic(settings) = &job.settings else {
+        return Err(py_error(Error::Shape(
+            "rows are fitted only by kinetic fits".into(),
+        )));
+    };
+    if job.checkpoint.is_some() {
+        return Err(py_error(Error::setting(
+            "checkpoint",
+            "a path",
+            "None when fitting rows",
+        )));
+    }
+    macro_rules! rows {
+        ($t:ty) => {{
+            let result = py
+                .detach(|| fit_kinetic_rows::<$t>(data, settings, rows, &mut Heard(&mut observer)));
+            if let Some(e) = observer.error.take() {
+                return Err(e);
+            }
+            let fit = result.map_err(py_error)?;
+            let mut file = ModelFile::from_kinetic(&fit.model);
+            let mut metrics = fit.metrics(<$t as Real>::NAME);
+            metrics["warnings"] = serde_json::json!(fit.warnings(data.len()));
+            file.settings = serde_json::to_value(settings).unwrap_or_default();
+            file.metrics = metrics;
+            let (h, j) = file_arrays(py, &file);
+            Ok((h, j, meta(&file, &fit.history)))
+        }};
+    }
+    match job.precision {
+        Precision::F64 => rows!(f64),
+        Precision::F32 => rows!(f32),
+    }
 }

@@ -24,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DivergedError", m.py().get_type::<DivergedError>())?;
     m.add_function(wrap_pyfunction!(defaults::defaults, m)?)?;
+    m.add_function(wrap_pyfunction!(defaults::choices, m)?)?;
     m.add_function(wrap_pyfunction!(fits::fit_ising, m)?)?;
     m.add_function(wrap_pyfunction!(fits::fit_kinetic, m)?)?;
     m.add_function(wrap_pyfunction!(models::check_model, m)?)?;

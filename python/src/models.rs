@@ -210,7 +210,7 @@ pub fn read_raster<'py>(
     path: PathBuf,
     layout: &str,
 ) -> PyResult<Bound<'py, PyArray2<u8>>> {
-    let layout = named("layout", layout, "spins-by-samples or samples-by-spins")?;
+    let layout = named("layout", layout)?;
     let data = py
         .detach(|| spinfer::data::read_raster(&path, layout))
         .map_err(py_error)?;

@@ -9,8 +9,8 @@ use spinfer::{
     Error, Result,
 };
 
-use super::LayoutArg;
 use crate::cli::console::{say, tell, Shown};
+use spinfer::data::Layout;
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
@@ -23,7 +23,7 @@ pub struct CompareArgs {
     out: Option<PathBuf>,
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
-    layout: LayoutArg,
+    layout: Layout,
     /// Fresh model samples (equilibrium) or time bins (kinetic).
     #[arg(long, default_value_t = FreshSamples::default().samples)]
     samples: usize,

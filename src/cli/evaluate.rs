@@ -11,8 +11,8 @@ use spinfer::{
     Result,
 };
 
-use super::LayoutArg;
 use crate::cli::console::say;
+use spinfer::data::Layout;
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -22,7 +22,7 @@ pub struct EvaluateArgs {
     data: PathBuf,
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
-    layout: LayoutArg,
+    layout: Layout,
     /// Equilibrium models: estimate log Z by annealed importance sampling (any N; without
     /// it, N > 20 gives the pseudo-log-likelihood).
     #[arg(long)]

@@ -13,7 +13,6 @@ use spinfer::{
     Error, Ising, KineticIsing, KineticOptions, Result,
 };
 
-use super::LayoutArg;
 use crate::cli::console::{say, Shown};
 
 #[derive(Subcommand, Debug)]
@@ -87,7 +86,7 @@ pub struct Planted {
     j_std: Option<f64>,
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
-    layout: LayoutArg,
+    layout: Layout,
 }
 
 impl Planted {
@@ -176,7 +175,7 @@ pub fn run(what: Generate) -> Result<()> {
                 )?;
                 chains.sample(&model)
             };
-            write_raster(&a.planted.out, &data, a.planted.layout.into())?;
+            write_raster(&a.planted.out, &data, a.planted.layout)?;
             ModelFile::from_ising(&model).write(&a.planted.model_out)?;
             say!(
                 "wrote {} samples of a planted {}-spin Ising model to {}",
@@ -198,7 +197,7 @@ pub fn run(what: Generate) -> Result<()> {
             let model: KineticIsing<f64> =
                 KineticIsing::random(a.planted.n, h_std, j_std, options, &mut rng);
             let data = simulate(&model, a.steps, None, &mut rng)?;
-            write_raster(&a.planted.out, &data, a.planted.layout.into())?;
+            write_raster(&a.planted.out, &data, a.planted.layout)?;
             ModelFile::from_kinetic(&model).write(&a.planted.model_out)?;
             say!(
                 "wrote {} steps of a planted {}-spin kinetic model to {}",

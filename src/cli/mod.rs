@@ -18,9 +18,10 @@ mod thermo;
 use std::path::PathBuf;
 
 use crate::cli::console::Shown;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use spinfer::{
-    data::Layout, init::Init, optim::OptimizerKind, solve::SolverKind, validate::Split, Result,
+    data::Layout, init::Init, optim::OptimizerKind, solve::SolverKind, validate::Split, Precision,
+    Result,
 };
 
 /// Statistical inference of spin models (equilibrium and kinetic Ising) by Boltzmann learning.
@@ -61,54 +62,6 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
-/// Scalar precision of a run.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum Precision {
-    /// 32-bit floats.
-    F32,
-    /// 64-bit floats.
-    F64,
-}
-
-/// Orientation of data files.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum LayoutArg {
-    /// One line per spin, one column per sample (the salamander recordings).
-    SpinsBySamples,
-    /// One line per sample, one column per spin.
-    SamplesBySpins,
-}
-
-impl From<LayoutArg> for Layout {
-    fn from(l: LayoutArg) -> Layout {
-        match l {
-            LayoutArg::SpinsBySamples => Layout::SpinsBySamples,
-            LayoutArg::SamplesBySpins => Layout::SamplesBySpins,
-        }
-    }
-}
-
-/// Optimiser names on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum OptimizerArg {
-    /// Plain gradient ascent.
-    Sgd,
-    /// Momentum (β = 0.9).
-    Momentum,
-    /// Adam.
-    Adam,
-}
-
-impl From<OptimizerArg> for OptimizerKind {
-    fn from(o: OptimizerArg) -> OptimizerKind {
-        match o {
-            OptimizerArg::Sgd => OptimizerKind::Sgd,
-            OptimizerArg::Momentum => OptimizerKind::Momentum,
-            OptimizerArg::Adam => OptimizerKind::Adam,
-        }
-    }
-}
-
 /// Options shared by every fit.
 #[derive(Args, Debug, Clone)]
 pub struct CommonFit {
@@ -120,19 +73,19 @@ pub struct CommonFit {
     /// Starting point: auto (TAP for kinetic L-BFGS fits, J = 0 otherwise), J = 0 with independent-cell fields, naive
     /// mean field, TAP, or the pseudo-likelihood maximum (equilibrium only).
     #[arg(long, value_enum, default_value = "auto")]
-    pub init: InitArg,
+    pub init: Init,
     /// How the maximum is sought: auto (L-BFGS or row-wise Newton for exact objectives,
     /// first-order steps for Monte Carlo ones), gradient (first-order steps with
     /// --optimizer), lbfgs, or newton (asymmetric kinetic models and pseudo-likelihood).
     #[arg(long, value_enum, default_value = "auto")]
-    pub solver: SolverArg,
+    pub solver: SolverKind,
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
-    pub layout: LayoutArg,
+    pub layout: Layout,
     /// Optimiser of first-order steps (--solver gradient, and Monte Carlo fits)
     /// [default: adam (ising), sgd with centring (kinetic)].
     #[arg(long, value_enum)]
-    pub optimizer: Option<OptimizerArg>,
+    pub optimizer: Option<OptimizerKind>,
     /// Learning rate of first-order steps [default: 0.02 (ising), 1 (kinetic)].
     #[arg(long, allow_hyphen_values = true)]
     pub lr: Option<f64>,
@@ -167,7 +120,7 @@ pub struct CommonFit {
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
     /// Iterations between checkpoints.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = spinfer::workflow::FitJob::CHECKPOINT_EVERY)]
     pub checkpoint_every: usize,
     /// Stop after this many iterations in all, as if interrupted: the checkpoint (if any) is
     /// kept and the current parameters are written; continue later with --resume.
@@ -180,7 +133,7 @@ pub struct CommonFit {
     /// Fit on one part of the data and report the log-likelihood on the other: first vs
     /// second half, or even vs odd samples (transitions for kinetic fits).
     #[arg(long, value_enum)]
-    pub split: Option<SplitArg>,
+    pub split: Option<Split>,
     /// Write figures (learning curve; inferred vs true with --truth) into this directory.
     #[arg(long)]
     pub plot: Option<PathBuf>,
@@ -219,75 +172,6 @@ impl CommonFit {
     }
 }
 
-/// Solvers on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum SolverArg {
-    /// Chosen from the objective.
-    Auto,
-    /// First-order steps with the optimiser.
-    Gradient,
-    /// Limited-memory BFGS (exact objectives).
-    Lbfgs,
-    /// Row-wise Newton.
-    Newton,
-}
-
-impl From<SolverArg> for SolverKind {
-    fn from(s: SolverArg) -> SolverKind {
-        match s {
-            SolverArg::Auto => SolverKind::Auto,
-            SolverArg::Gradient => SolverKind::Gradient,
-            SolverArg::Lbfgs => SolverKind::Lbfgs,
-            SolverArg::Newton => SolverKind::Newton,
-        }
-    }
-}
-
-/// Starting points on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum InitArg {
-    /// The fit's own choice.
-    Auto,
-    /// J = 0, fields of independent cells.
-    Zero,
-    /// Naive mean-field inversion.
-    MeanField,
-    /// TAP inversion.
-    Tap,
-    /// Pseudo-likelihood maximum (ising only).
-    Pseudo,
-}
-
-impl From<InitArg> for Init {
-    fn from(i: InitArg) -> Init {
-        match i {
-            InitArg::Auto => Init::Auto,
-            InitArg::Zero => Init::Zero,
-            InitArg::MeanField => Init::MeanField,
-            InitArg::Tap => Init::Tap,
-            InitArg::Pseudo => Init::Pseudo,
-        }
-    }
-}
-
-/// Held-out splits on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum SplitArg {
-    /// First half trains, second half is held out.
-    Halves,
-    /// Even samples (or transitions) train, odd ones are held out.
-    Interleaved,
-}
-
-impl From<SplitArg> for Split {
-    fn from(s: SplitArg) -> Split {
-        match s {
-            SplitArg::Halves => Split::Halves,
-            SplitArg::Interleaved => Split::Interleaved,
-        }
-    }
-}
-
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     // A fit stops at its next iteration on a signal (see `fit`); the others exit at once.
@@ -318,10 +202,10 @@ pub fn run(cli: Cli) -> Result<()> {
 fn model_and_data(
     model: &std::path::Path,
     data: &std::path::Path,
-    layout: LayoutArg,
+    layout: Layout,
 ) -> Result<(spinfer::data::ModelFile, spinfer::Raster)> {
     let file = memory::read_model(model)?;
-    let raster = memory::read_raster(data, layout.into())?;
+    let raster = memory::read_raster(data, layout)?;
     if raster.n_spins() != file.n {
         return Err(spinfer::Error::Shape(format!(
             "{} has {} spins but {} has {}",

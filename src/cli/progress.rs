@@ -1,10 +1,9 @@
 //! Progress bar on stderr for long fits.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nalgebra::DVector;
 use spinfer::{
-    learn::{Control, Observer, Record},
-    Real,
+    learn::{Control, Record},
+    workflow::FitObserver,
 };
 
 /// Shows iterations, max |gradient| and the log-likelihood when known; optionally stops the
@@ -15,12 +14,14 @@ pub struct Progress {
     /// Warnings shown once the fit has started (so that a request refused before it ends
     /// with its one error line).
     warnings: Vec<String>,
+    /// What the warnings start with ("spinfer: warning: DATA: ").
+    prefix: String,
 }
 
 impl Progress {
     /// A bar for `total` iterations; hidden when `quiet`; stopping after `stop_after`
     /// iterations in all.
-    pub fn new(total: usize, quiet: bool, stop_after: Option<usize>) -> Self {
+    pub fn new(total: usize, quiet: bool, stop_after: Option<usize>, prefix: String) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
         if quiet {
             bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -37,13 +38,17 @@ impl Progress {
             bar,
             stop_after,
             warnings: Vec::new(),
+            prefix,
         }
     }
 
-    /// Shows `warnings` on standard error at the first iteration.
-    pub fn warn_at_start(mut self, warnings: Vec<String>) -> Self {
-        self.warnings = warnings;
-        self
+    /// Shows `warnings` on standard error at the first iteration, each line starting with
+    /// `prefix`.
+    fn warn_at_start(&mut self, warnings: &[String]) {
+        self.warnings = warnings
+            .iter()
+            .map(|w| format!("{}{w}", self.prefix))
+            .collect();
     }
 
     /// Clears the bar.
@@ -52,8 +57,12 @@ impl Progress {
     }
 }
 
-impl<T: Real> Observer<T> for Progress {
-    fn observe(&mut self, record: &Record, _params: &DVector<T>) -> Control {
+impl FitObserver for Progress {
+    fn started(&mut self, warnings: &[String]) {
+        self.warn_at_start(warnings);
+    }
+
+    fn iteration(&mut self, record: &Record) -> Control {
         super::signals::iterating();
         for w in std::mem::take(&mut self.warnings) {
             self.bar

@@ -9,8 +9,8 @@ use spinfer::{
     Result,
 };
 
-use super::LayoutArg;
 use crate::cli::console::{say, Shown};
+use spinfer::data::Layout;
 
 #[derive(Args, Debug)]
 pub struct SampleArgs {
@@ -30,7 +30,7 @@ pub struct SampleArgs {
     sweeps: usize,
     /// Layout of the data files.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
-    layout: LayoutArg,
+    layout: Layout,
     /// Start from the states of this data file: the Glauber run of a kinetic model from
     /// its first bin (a model with two stable activity levels then stays at the data's),
     /// the Metropolis chains of an equilibrium model from evenly spaced samples.
@@ -65,7 +65,7 @@ pub fn run(a: SampleArgs) -> Result<()> {
         a.seed,
         start.as_ref(),
     )?;
-    write_raster(&a.out, &data, a.layout.into())?;
+    write_raster(&a.out, &data, a.layout)?;
     say!("wrote {} samples to {}", a.samples, a.out.shown());
     Ok(())
 }

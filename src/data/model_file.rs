@@ -13,6 +13,7 @@ use crate::{
 
 /// Which model a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// Equilibrium Ising: E(s) = −Σ h_i s_i − Σ_{i<j} J_ij s_i s_j, J symmetric.

@@ -16,6 +16,7 @@ use crate::{raster::Raster, Error, Result};
 
 /// Orientation of a text raster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// One line per spin, one column per sample (default).

@@ -2,6 +2,8 @@
 //! the ready-made fits. The `spinfer fit` flags and the Python keywords both become settings
 //! through these, so the command and the Python package cannot drift apart.
 
+use serde::{Deserialize, Serialize};
+
 use super::{Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
 use crate::{
     init::Init,
@@ -12,6 +14,30 @@ use crate::{
     solve::{Growth, SolverKind},
     LearnSettings,
 };
+
+/// How Monte Carlo moments are estimated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Estimator {
+    /// From the conditional means ⟨s_i | s_∖i⟩ = tanh(h_i + Σ_j J_ij s_j) of each sample:
+    /// unbiased, lower variance.
+    #[default]
+    RaoBlackwell,
+    /// From the spins themselves.
+    Plain,
+}
+
+/// The parameters first-order steps are taken in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Stepping {
+    /// The raw parameters (h, J).
+    Raw,
+    /// Centred fields h'_i = h_i + Σ_j J_ij m_j and J, directions scaled by 1/(1 − m²).
+    Centred,
+}
 
 /// Choices every fit shares.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,14 +104,14 @@ pub struct IsingChoices {
     pub burn_in: Option<usize>,
     /// Seed of the chains.
     pub seed: u64,
-    /// Moments from the conditional means of each sample (true) or from the spins.
-    pub rao_blackwell: bool,
+    /// How the Monte Carlo moments are estimated.
+    pub estimator: Estimator,
     /// The faithfulness target ([`Faithful::target`]); `Some(0.0)` turns the rule off.
     pub target_ratio: Option<f64>,
     /// Also stop once the Pearson correlation of connected correlations reaches this.
     pub target_pearson: Option<f64>,
-    /// Centred (true) or raw (false) steps; `None` for the automatic choice.
-    pub centred: Option<bool>,
+    /// The parameters of first-order steps; `None` for the automatic choice.
+    pub stepping: Option<Stepping>,
 }
 
 impl Default for IsingChoices {
@@ -100,10 +126,10 @@ impl Default for IsingChoices {
             chains: None,
             burn_in: None,
             seed: 1,
-            rao_blackwell: true,
+            estimator: Estimator::default(),
             target_ratio: None,
             target_pearson: None,
-            centred: None,
+            stepping: None,
         }
     }
 }
@@ -126,7 +152,7 @@ impl IsingChoices {
         s.init = self.common.init;
         s.learn.target_pearson = self.target_pearson;
         s.method = self.method;
-        s.centred = self.centred;
+        s.centred = self.stepping.map(|st| st == Stepping::Centred);
         let defaults = McmcSettings::default();
         let mcmc = s
             .mcmc
@@ -135,7 +161,7 @@ impl IsingChoices {
             .with_burn_in(self.burn_in.unwrap_or(defaults.burn_in))
             .with_sweeps(self.sweeps.unwrap_or(defaults.sweeps))
             .with_seed(self.seed)
-            .with_rao_blackwell(self.rao_blackwell);
+            .with_rao_blackwell(self.estimator == Estimator::RaoBlackwell);
         let samples = self.samples.unwrap_or(mcmc.samples);
         s.mcmc = mcmc.with_samples(samples);
         // A maximum below the samples is kept as asked, for the check to refuse it.

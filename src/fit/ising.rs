@@ -122,6 +122,28 @@ where
     T: Real,
     S: Sampler<T, Ising<T>>,
 {
+    fit_ising_sampled_with(
+        data,
+        settings,
+        sampler,
+        observer,
+        &mut FitControl::default(),
+    )
+}
+
+/// [`fit_ising_sampled`] with checkpoints, resumption and the last finite model
+/// ([`FitControl`]), as [`fit_ising_with`] has them.
+pub fn fit_ising_sampled_with<T, S>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    sampler: S,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, Ising<T>>,
+) -> Result<Fit<Ising<T>>>
+where
+    T: Real,
+    S: Sampler<T, Ising<T>>,
+{
     check_request(data, settings)?;
     if settings.method == IsingMethod::PseudoLikelihood {
         return Err(Error::setting(
@@ -130,14 +152,7 @@ where
             "boltzmann when a sampler is given (the pseudo-likelihood samples nothing)",
         ));
     }
-    boltzmann(
-        data,
-        settings,
-        None,
-        sampler,
-        observer,
-        &mut FitControl::default(),
-    )
+    boltzmann(data, settings, None, sampler, observer, control)
 }
 
 /// Checks the settings and that the data can be fitted.

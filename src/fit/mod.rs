@@ -28,8 +28,10 @@ use crate::{
     Error, LearnSettings, Result,
 };
 
-pub use choices::{FitChoices, IsingChoices, KineticChoices};
-pub use ising::{fit_ising, fit_ising_sampled, fit_ising_with, independent_model};
+pub use choices::{Estimator, FitChoices, IsingChoices, KineticChoices, Stepping};
+pub use ising::{
+    fit_ising, fit_ising_sampled, fit_ising_sampled_with, fit_ising_with, independent_model,
+};
 pub use kinetic::{fit_kinetic, fit_kinetic_from, fit_kinetic_rows, fit_kinetic_with};
 pub use pseudo::fit_pseudo_likelihood;
 pub use settings::{Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};

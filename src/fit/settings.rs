@@ -16,6 +16,7 @@ use crate::{
 
 /// What an equilibrium fit maximises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum IsingMethod {
     /// The likelihood, by Boltzmann learning with the settings' sampler.

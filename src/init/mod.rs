@@ -10,9 +10,12 @@ pub use mean_field::MeanField;
 
 /// Where learning starts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Init {
-    /// The fit's own choice: the independent cells for equilibrium fits (the
+    /// The fit's own choice.
+    ///
+    /// The independent cells for equilibrium fits (the
     /// pseudo-likelihood maximum over-estimates couplings on collective activity and puts
     /// Monte Carlo learning on the far side of a first-order transition); TAP for
     /// kinetic fits by L-BFGS or first-order steps (a quarter fewer L-BFGS iterations on a

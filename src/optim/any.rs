@@ -8,13 +8,16 @@ use crate::Real;
 
 /// Which optimiser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum OptimizerKind {
     /// Plain gradient ascent.
     Sgd,
     /// Heavy-ball momentum (β = 0.9).
     Momentum,
-    /// Adam (β₁ = 0.9, β₂ = 0.99). The second moment forgets in about 100 steps rather
+    /// Adam (β₁ = 0.9, β₂ = 0.99).
+    ///
+    /// The second moment forgets in about 100 steps rather
     /// than the usual 1000: with Monte Carlo gradients the large gradients of the first
     /// iterations otherwise keep the steps small for hundreds of iterations (on the
     /// synthetic retina the default fit reaches the data's faithfulness in 250 iterations

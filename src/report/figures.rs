@@ -3,45 +3,8 @@
 use std::path::Path;
 
 use super::plot::{lines, scatter_with_diagonal, Figure, Series};
-use crate::{
-    learn::History, model::Energy, thermo::Thermodynamics, Ising, KineticIsing, Real, Result,
-};
-
-/// Fields and couplings of a model as flat lists, for parameter scatters.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Params {
-    /// h_i.
-    pub h: Vec<f64>,
-    /// Couplings: the upper triangle J_ij, i < j, for equilibrium models; every J_ij, i ≠ j
-    /// (and J_ii when self-couplings are on), for kinetic models.
-    pub j: Vec<f64>,
-}
-
-impl<T: Real> From<&Ising<T>> for Params {
-    fn from(m: &Ising<T>) -> Self {
-        let n = m.n_spins();
-        Params {
-            h: m.fields().iter().map(|v| v.as_f64()).collect(),
-            j: m.params().iter().skip(n).map(|v| v.as_f64()).collect(),
-        }
-    }
-}
-
-impl<T: Real> From<&KineticIsing<T>> for Params {
-    fn from(m: &KineticIsing<T>) -> Self {
-        let n = m.n_spins();
-        let c = m.couplings();
-        let selfc = m.options().self_couplings;
-        Params {
-            h: m.fields().iter().map(|v| v.as_f64()).collect(),
-            j: (0..n)
-                .flat_map(|i| (0..n).map(move |k| (i, k)))
-                .filter(|&(i, k)| i != k || selfc)
-                .map(|(i, k)| c[(i, k)].as_f64())
-                .collect(),
-        }
-    }
-}
+pub use crate::validate::Params;
+use crate::{learn::History, thermo::Thermodynamics, Result};
 
 /// Inferred against true parameters, one h series and one J series per fit, with y = x.
 pub fn inferred_vs_true(

@@ -10,11 +10,13 @@ use crate::{model::FlipEnergy, Error, Real, Result, Statistics};
 
 /// How the equilibrium model side is computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum SamplerKind {
     /// Metropolis chains while their diagnostics certify them, replica exchange from the
-    /// first call where they do not (see [`AutoSampler`]).
+    /// first call where they do not.
+    ///
+    /// See [`AutoSampler`].
     #[default]
     Auto,
     /// Metropolis chains.

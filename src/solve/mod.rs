@@ -108,9 +108,12 @@ pub trait Solver<P: Problem>: Send {
 
 /// Which solver a fit uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum SolverKind {
-    /// Chosen from the objective: see [`crate::fit::auto`].
+    /// Chosen from the objective.
+    ///
+    /// The rule is [`crate::fit::auto`]'s.
     #[default]
     Auto,
     /// First-order steps with the fit's optimiser.

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod likelihood;
+pub mod params;
 pub mod split;
 
 pub use compare::{
@@ -12,4 +13,5 @@ pub use likelihood::{
     ais_scores, ising_score, kinetic_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure,
     Score,
 };
+pub use params::Params;
 pub use split::Split;

@@ -6,6 +6,7 @@ use crate::{Raster, Transitions};
 
 /// How observations are divided into a training part and a held-out part.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
     /// The first half of the observations trains, the second half is held out: tests

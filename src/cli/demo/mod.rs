@@ -17,10 +17,10 @@ use std::{path::PathBuf, time::Instant};
 use clap::Args;
 use spinfer::{retina::RetinaSettings, Error, Result};
 
-use super::LayoutArg;
 use crate::cli::console::{say, Shown};
 use report::Report;
 use retina::Budget;
+use spinfer::data::Layout;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -36,7 +36,7 @@ pub struct DemoArgs {
     data: Option<PathBuf>,
     /// Layout of --data.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
-    layout: LayoutArg,
+    layout: Layout,
     /// Bins per repeat of --data (953 for the salamander recording); 0: one continuous run.
     #[arg(long, default_value_t = 953)]
     repeat_bins: usize,
@@ -60,7 +60,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
     let budget = Budget::new(a.quick);
     let (data, source, repeat_bins) = match &a.data {
         Some(path) => {
-            let data = crate::cli::memory::read_raster(path, a.layout.into())?;
+            let data = crate::cli::memory::read_raster(path, a.layout)?;
             let bins = (a.repeat_bins > 0).then_some(a.repeat_bins);
             (data, format!("the recording `{}`", path.shown()), bins)
         }

@@ -6,17 +6,16 @@ mod output;
 
 pub use output::PLOT_FILES;
 
-use clap::{Args, Subcommand, ValueEnum};
-use serde::de::DeserializeOwned;
+use clap::{Args, Subcommand};
 use spinfer::{
-    data::{Checkpoint, DataFingerprint, ModelKind},
+    data::ModelKind,
     fit::FitChoices,
     objective::Penalty,
+    workflow::{FitJob, FitSettings},
     Error, Result,
 };
 
-use super::{CommonFit, Precision};
-use crate::cli::console::Shown;
+use super::CommonFit;
 
 #[derive(Subcommand, Debug)]
 pub enum FitCommand {
@@ -58,7 +57,7 @@ pub struct IsingArgs {
     /// Monte Carlo estimator of the moments: from the conditional means of each sample
     /// (rao-blackwell: unbiased, lower variance) or from the spins (plain).
     #[arg(long, value_enum, default_value = "rao-blackwell")]
-    estimator: EstimatorArg,
+    estimator: spinfer::fit::Estimator,
     /// Monte Carlo fits stop once the model's means and pair moments (from fresh samples)
     /// are within this multiple of the data's own split-half difference; 0 turns the rule
     /// off (the fit then runs its --iters) [default: 0.9].
@@ -72,33 +71,12 @@ pub struct IsingArgs {
     /// What to maximise: the likelihood by Boltzmann learning, or the pseudo-likelihood
     /// (no sampling; L-BFGS from a row-wise Newton start).
     #[arg(long, value_enum, default_value = "boltzmann")]
-    method: MethodArg,
+    method: spinfer::fit::IsingMethod,
     /// Parameters the optimiser steps in: raw (h, J), or centred (h'_i = h_i + Σ_j J_ij m_j
     /// and J, directions scaled by 1/(1 − m²)) [default: centred, except raw first-order
     /// steps from --init zero].
     #[arg(long, value_enum)]
-    stepping: Option<SteppingArg>,
-}
-
-/// `--stepping` of equilibrium fits.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum SteppingArg {
-    Raw,
-    Centred,
-}
-
-/// `--estimator` of Monte Carlo fits.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-enum EstimatorArg {
-    Plain,
-    RaoBlackwell,
-}
-
-/// `--method` of equilibrium fits.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum MethodArg {
-    Boltzmann,
-    PseudoLikelihood,
+    stepping: Option<spinfer::fit::Stepping>,
 }
 
 #[derive(Args, Debug)]
@@ -135,9 +113,9 @@ impl CommonFit {
     /// The choices every fit shares, as the flags give them.
     fn choices(&self) -> FitChoices {
         FitChoices {
-            solver: self.solver.into(),
-            init: self.init.into(),
-            optimizer: self.optimizer.map(Into::into),
+            solver: self.solver,
+            init: self.init,
+            optimizer: self.optimizer,
             lr: self.lr,
             iters: self.iters,
             tol: self.tol,
@@ -151,52 +129,24 @@ impl CommonFit {
     }
 }
 
-/// Settings that `--iters` can change on resume.
-trait HasBudget {
-    fn set_max_iters(&mut self, k: usize);
-}
-
-impl HasBudget for spinfer::fit::IsingFitSettings {
-    fn set_max_iters(&mut self, k: usize) {
-        self.learn.max_iters = k;
+impl CommonFit {
+    /// The job these flags ask for: `settings` checked now, before any data is read, or,
+    /// with `--resume`, the checkpoint's settings (with `--iters` applied).
+    fn job(&self, settings: impl FnOnce() -> FitSettings, kind: ModelKind) -> Result<FitJob> {
+        if self.stop_after == Some(0) {
+            return Err(Error::setting("stop-after", 0, ">= 1 iteration"));
+        }
+        let job = match &self.resume {
+            Some(path) => FitJob::resume(path, kind, self.iters)?,
+            None => FitJob::new(settings(), self.precision)?,
+        };
+        let truth = match &self.truth {
+            Some(path) => Some(crate::cli::memory::read_model(path)?),
+            None => None,
+        };
+        Ok(job
+            .with_split(self.split)
+            .with_checkpoint(self.checkpoint.clone(), self.checkpoint_every)?
+            .with_truth(truth))
     }
-}
-
-impl HasBudget for spinfer::fit::KineticFitSettings {
-    fn set_max_iters(&mut self, k: usize) {
-        self.learn.max_iters = k;
-    }
-}
-
-/// With --resume: the checkpoint's settings (with --iters applied), precision and state,
-/// after checking that it belongs to this kind of fit and to this data.
-fn resumed<S: DeserializeOwned + HasBudget>(
-    common: &CommonFit,
-    kind: ModelKind,
-    data: DataFingerprint,
-    settings: S,
-) -> Result<(S, Precision, Option<serde_json::Value>)> {
-    let Some(path) = &common.resume else {
-        return Ok((settings, common.precision, None));
-    };
-    let c = Checkpoint::read(path)?;
-    if c.kind != kind {
-        return Err(Error::Shape(format!(
-            "{} is a checkpoint of a {:?} fit",
-            path.shown(),
-            c.kind
-        )));
-    }
-    c.check_data(path, &data)?;
-    let mut settings: S = serde_json::from_value(c.settings)
-        .map_err(|e| Error::Shape(format!("{}: unreadable settings: {e}", path.shown())))?;
-    if let Some(k) = common.iters {
-        settings.set_max_iters(k);
-    }
-    let precision = if c.precision == "f32" {
-        Precision::F32
-    } else {
-        Precision::F64
-    };
-    Ok((settings, precision, Some(c.learner)))
 }
