@@ -12,7 +12,7 @@
 //!
 //! Run: `cargo run --release --example lattice`.
 
-use spinfer::{nalgebra::DVector, prelude::*, sample::FreshSamples};
+use spinfer::{nalgebra::DVector, prelude::*};
 
 // ---------------------------------------------------------------------------------------
 #[derive(Clone)]
@@ -60,15 +60,6 @@ impl Statistics for LatticeStatistics {
 }
 // ---------------------------------------------------------------------------------------
 
-impl LatticeStatistics {
-    /// φ(s) of one configuration.
-    fn of(&self, s: &[Spin]) -> [f64; 2] {
-        let mut phi = [0.0; 2];
-        self.accumulate(s, 1.0, &mut phi);
-        phi
-    }
-}
-
 const TRUTH: [f64; 2] = [0.1, 0.3];
 
 fn lattice(l: usize, params: [f64; 2]) -> Lattice {
@@ -81,23 +72,9 @@ fn lattice(l: usize, params: [f64; 2]) -> Lattice {
 /// Standard errors of maximum likelihood from `data`: √(diag(I⁻¹) / M), with the Fisher
 /// information I = Cov(φ) estimated on the data themselves.
 fn standard_errors(data: &Raster, stats: &LatticeStatistics) -> [f64; 2] {
-    let m = data.n_samples();
-    let (mut mean, mut second) = ([0.0; 2], [[0.0; 2]; 2]);
-    for t in 0..m {
-        let phi = stats.of(&data.column(t));
-        for a in 0..2 {
-            mean[a] += phi[a] / m as f64;
-            for b in 0..2 {
-                second[a][b] += phi[a] * phi[b] / m as f64;
-            }
-        }
-    }
-    let c = |a: usize, b: usize| second[a][b] - mean[a] * mean[b];
-    let det = c(0, 0) * c(1, 1) - c(0, 1) * c(1, 0);
-    [
-        (c(1, 1) / det / m as f64).sqrt(),
-        (c(0, 0) / det / m as f64).sqrt(),
-    ]
+    let cov = statistics_covariance(data, stats).expect("two statistics");
+    let se = spinfer::validate::standard_errors(&cov, data.n_samples()).expect("identified");
+    [se[0], se[1]]
 }
 
 /// The three optimisers, with rates for N spins: the gradient of θ·φ(s) grows as N, so the

@@ -14,6 +14,7 @@ use crate::{
     sample::SamplerKind,
     solve::SolverKind,
     validate::Split,
+    workflow::ScoreMethod,
     Error, Precision, Result,
 };
 
@@ -73,6 +74,7 @@ pub fn all() -> Vec<(&'static str, Vec<String>)> {
         ("layout", names::<Layout>()),
         ("split", names::<Split>()),
         ("kind", names::<ModelKind>()),
+        ("score", names::<ScoreMethod>()),
     ]
 }
 
@@ -101,6 +103,7 @@ mod tests {
         same_names::<Layout>();
         same_names::<Split>();
         same_names::<ModelKind>();
+        same_names::<ScoreMethod>();
         for v in SolverKind::value_variants() {
             assert_eq!(v.name(), name(v));
         }

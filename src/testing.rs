@@ -27,7 +27,11 @@ const SITES: usize = 64;
 /// 2. E(s) = −θ · φ(s) (the exponential family the loop assumes);
 /// 3. [`FlipEnergy::flip_delta`] equals E(s with s_i flipped) − E(s);
 /// 4. after a flip ([`crate::model::flip`]), the updated cache gives the same flip energies
-///    as a cache built afresh ([`FlipEnergy::local`]).
+///    as a cache built afresh ([`FlipEnergy::local`]);
+/// 5. [`Statistics::accumulate`] adds `w · φ(s)` to what the accumulator holds, for random
+///    weights w (the samplers pass conditional-mean weights, the averages 1/M);
+/// 6. [`Statistics::average`] over the checked configurations is the mean of their φ (a
+///    faster `average` of one's own must agree with `accumulate`).
 ///
 /// Returns [`Error::Model`] naming the first disagreement. Tolerances are relative to the
 /// size of the terms, a thousand times the scalar's rounding.
@@ -46,6 +50,16 @@ const SITES: usize = 64;
 ///     }
 /// }
 /// assert!(check_model(&model, &PerSite(PairStatistics::new(6)), 1).is_err());
+/// // Statistics that ignore their weight:
+/// struct Unweighted(PairStatistics);
+/// impl Statistics for Unweighted {
+///     fn dim(&self) -> usize { self.0.dim() }
+///     fn accumulate(&self, s: &[Spin], _w: f64, acc: &mut [f64]) {
+///         self.0.accumulate(s, 1.0, acc)
+///     }
+/// }
+/// let e = check_model(&model, &Unweighted(PairStatistics::new(6)), 1).unwrap_err();
+/// assert!(e.to_string().contains("weight"), "{e}");
 /// ```
 pub fn check_model<T, M, S>(model: &M, stats: &S, seed: u64) -> Result<()>
 where
@@ -63,6 +77,7 @@ where
     let n = model.n_spins();
     let mut rng = crate::seeded(seed);
     let tolerance = 1e3 * T::default_epsilon().as_f64();
+    let mut checked: Vec<Vec<Spin>> = Vec::new();
     for draw in 0..DRAWS {
         let mut m = model.clone();
         if draw > 0 {
@@ -78,6 +93,8 @@ where
                 .collect();
             let mut phi = vec![0.0; dim];
             stats.accumulate(&s, 1.0, &mut phi);
+            check_weighted(stats, &s, &phi, &mut rng)?;
+            checked.push(s.clone());
             let dot: f64 = theta.iter().zip(&phi).map(|(a, b)| a * b).sum();
             let scale: f64 = 1.0
                 + theta
@@ -134,6 +151,51 @@ where
                     )));
                 }
             }
+        }
+    }
+    check_average(stats, n, &checked)
+}
+
+/// Step 5 of [`check_model`]: `accumulate(s, w, acc)` on an accumulator holding `start`
+/// leaves `start + w · φ(s)`.
+fn check_weighted<S, R>(stats: &S, s: &[Spin], phi: &[f64], rng: &mut R) -> Result<()>
+where
+    S: Statistics + ?Sized,
+    R: Rng,
+{
+    let weight = 0.1 + 2.0 * uniform(rng);
+    let start: Vec<f64> = phi.iter().map(|_| 2.0 * uniform(rng) - 1.0).collect();
+    let mut acc = start.clone();
+    stats.accumulate(s, weight, &mut acc);
+    for (k, ((&a, &p), &z)) in acc.iter().zip(phi).zip(&start).enumerate() {
+        let expected = z + weight * p;
+        if (a - expected).abs() > 1e-9 * (1.0 + expected.abs() + p.abs()) {
+            return Err(Error::Model(format!(
+                "accumulate(s, weight {weight:.3}, acc) left acc[{k}] = {a}, not {z} +                  {weight:.3} × φ_{k}(s) = {expected} for s = {}: it must add the weight                  times the statistics to what acc holds",
+                show(s)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Step 6 of [`check_model`]: the average over configurations is the mean of their φ.
+fn check_average<S: Statistics + ?Sized>(stats: &S, n: usize, configs: &[Vec<Spin>]) -> Result<()> {
+    if configs.is_empty() {
+        return Ok(());
+    }
+    let raster = crate::Raster::from_configurations(n, configs.iter().map(|c| &c[..]));
+    let average = stats.average(&raster);
+    let mut mean = vec![0.0; stats.dim()];
+    for c in configs {
+        stats.accumulate(c, 1.0 / configs.len() as f64, &mut mean);
+    }
+    for (k, (&a, &m)) in average.iter().zip(&mean).enumerate() {
+        if (a - m).abs() > 1e-9 * (1.0 + m.abs()) {
+            return Err(Error::Model(format!(
+                "average() gives φ_{k} = {a} over {} configurations, but the mean of their                  accumulated statistics is {m}",
+                configs.len()
+            )));
         }
     }
     Ok(())

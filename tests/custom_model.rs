@@ -73,30 +73,11 @@ impl Statistics for MeanFieldStatistics {
 /// the Fisher information I = Cov(φ), computed exactly.
 fn standard_errors(model: &MeanField<f64>, samples: usize) -> [f64; 2] {
     let dist = ExactDistribution::new(model).unwrap();
-    let n = model.n;
-    let (mut e, mut cov) = ([0.0; 2], [[0.0; 2]; 2]);
-    for k in 0..(1usize << n) {
-        let s: Vec<Spin> = (0..n)
-            .map(|i| if (k >> i) & 1 == 1 { 1 } else { -1 })
-            .collect();
-        let p = dist.log_prob(&s).exp();
-        let m: f64 = s.iter().map(|&x| x as f64).sum();
-        let phi = [m, m * m / (2.0 * n as f64)];
-        for a in 0..2 {
-            e[a] += p * phi[a];
-            for b in 0..2 {
-                cov[a][b] += p * phi[a] * phi[b];
-            }
-        }
-    }
-    for a in 0..2 {
-        for b in 0..2 {
-            cov[a][b] -= e[a] * e[b];
-        }
-    }
-    let det = cov[0][0] * cov[1][1] - cov[0][1] * cov[1][0];
-    let m = samples as f64;
-    [(cov[1][1] / det / m).sqrt(), (cov[0][0] / det / m).sqrt()]
+    let cov = dist
+        .covariance(&MeanFieldStatistics { n: model.n })
+        .unwrap();
+    let se = spinfer::validate::standard_errors(&cov, samples).unwrap();
+    [se[0], se[1]]
 }
 
 const N: usize = 12;

@@ -198,12 +198,17 @@ class Model:
         *,
         layout: str = "samples-by-spins",
         repeat_bins: Optional[int] = None,
-        seed: int = 1,
+        seed: int = DEFAULTS["log_likelihood"]["seed"],
+        score: str = DEFAULTS["log_likelihood"]["score"],
     ) -> LogLikelihood:
-        """The log-likelihood of data ``X`` per sample (equilibrium: exact for N <= 20,
-        log Z by annealed importance sampling above, with its standard error) or per
-        transition (kinetic: exact; ``repeat_bins``: no transition across repeats)."""
-        checked = _checks.options(dict(repeat_bins=repeat_bins, seed=seed))
+        """The log-likelihood of data ``X`` per sample or per transition, by the rule of
+        ``spinfer evaluate`` (the library's ``workflow::evaluate``). Equilibrium models:
+        ``score="auto"`` is exact for N <= 20 and takes log Z by annealed importance sampling
+        (seeded by ``seed``) above, with its standard error; ``"ais"`` anneals at any N;
+        ``"pseudo"`` is the pseudo-log-likelihood (the training score of fits above 20
+        spins). Kinetic models: exact per transition (``repeat_bins``: no transition across
+        repeats)."""
+        checked = _checks.options(dict(repeat_bins=repeat_bins, seed=seed, score=score))
         value, measure, se = _native.log_likelihood(self._spec(), spins(X, layout), **checked)
         return LogLikelihood(value, se, measure)
 

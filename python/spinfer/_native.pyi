@@ -107,7 +107,8 @@ def log_likelihood(
     x: npt.NDArray[np.uint8],
     *,
     repeat_bins: Optional[int] = None,
-    seed: int = 1,
+    seed: Optional[int] = None,
+    score: Optional[str] = None,
 ) -> Tuple[float, str, Optional[float]]: ...
 def compare(
     model: ModelSpec,

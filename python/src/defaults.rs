@@ -6,9 +6,9 @@ use serde_json::json;
 use spinfer::{
     choice::name,
     fit::{Estimator, IsingChoices, IsingFitSettings, KineticFitSettings},
-    sample::{FreshSamples, DRAW_BURN_IN, DRAW_SWEEPS},
+    sample::{AisSettings, FreshSamples, DRAW_BURN_IN, DRAW_SWEEPS},
     thermo::ThermoSettings,
-    workflow::FitJob,
+    workflow::{FitJob, ScoreMethod},
     Precision,
 };
 
@@ -58,6 +58,10 @@ pub fn defaults() -> String {
             "seed": fresh.seed,
         },
         "sample": { "sweeps": DRAW_SWEEPS, "burn_in": DRAW_BURN_IN },
+        "log_likelihood": {
+            "seed": AisSettings::default().seed,
+            "score": name(&ScoreMethod::default()),
+        },
         "thermo": {
             "t_min": thermo.t_min,
             "t_max": thermo.t_max,

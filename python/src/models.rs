@@ -122,41 +122,35 @@ pub fn thermo(
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 
-/// The log-likelihood of data: per sample for equilibrium models (exact for N ≤ 20, log Z by
-/// annealed importance sampling above, with its standard error), per transition for kinetic
-/// ones. Returns (value, measure, standard error or None).
+/// The score of a model on data by the library's rule ([`spinfer::workflow::evaluate`]):
+/// per sample for equilibrium models (`score`: auto, exact for N ≤ 20 and log Z by annealed
+/// importance sampling above; ais; pseudo), per transition for kinetic ones. Returns
+/// (value, measure, standard error or None).
 #[pyfunction]
-#[pyo3(signature = (model, x, *, repeat_bins=None, seed=1))]
+#[pyo3(signature = (model, x, *, repeat_bins=None, seed=None, score=None))]
 pub fn log_likelihood(
     py: Python<'_>,
     model: ModelSpec<'_>,
     x: PyReadonlyArray2<'_, u8>,
     repeat_bins: Option<usize>,
-    seed: u64,
+    seed: Option<u64>,
+    score: Option<&str>,
 ) -> PyResult<(f64, String, Option<f64>)> {
     let file = model_file(&model)?;
     let data = raster(&x)?;
-    let score: Score = match file.kind {
-        ModelKind::Ising => {
-            let model = ising::<f64>(&file)?;
-            if file.n <= MAX_EXACT_SPINS {
-                py.detach(|| ising_score(&model, &data)).map_err(py_error)?
-            } else {
-                let settings = AisSettings {
-                    seed,
-                    ..AisSettings::default()
-                };
-                py.detach(|| ais_scores(&model, &[&data], &settings))
-                    .map_err(py_error)?
-                    .remove(0)
-            }
-        }
-        ModelKind::Kinetic => {
-            let model = kinetic::<f64>(&file)?;
-            let t = Transitions::within_repeats(&data, repeat_bins).map_err(py_error)?;
-            py.detach(|| kinetic_score(&model, &t)).map_err(py_error)?
-        }
+    let mut how = Evaluation {
+        repeat_bins,
+        ..Evaluation::default()
     };
+    if let Some(s) = score {
+        how.method = named("score", s)?;
+    }
+    if let Some(seed) = seed {
+        how.ais.seed = seed;
+    }
+    let score: Score = py
+        .detach(|| evaluate(&file, &data, &how))
+        .map_err(py_error)?;
     let measure = serde_json::to_value(score.measure)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

@@ -1,18 +1,17 @@
-//! `spinfer evaluate`: the log-likelihood of a model on data (pseudo-log-likelihood for
-//! equilibrium models above 20 spins).
+//! `spinfer evaluate`: the log-likelihood of a model on data, by the library's rule
+//! ([`spinfer::workflow::evaluate`]).
 
 use std::path::PathBuf;
 
 use clap::Args;
 use spinfer::{
-    data::ModelKind,
+    data::Layout,
     sample::AisSettings,
-    validate::{ais_scores, ising_score, kinetic_score},
+    workflow::{evaluate, Evaluation, ScoreMethod},
     Result,
 };
 
 use crate::cli::console::say;
-use spinfer::data::Layout;
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -23,10 +22,17 @@ pub struct EvaluateArgs {
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     layout: Layout,
-    /// Equilibrium models: estimate log Z by annealed importance sampling (any N; without
-    /// it, N > 20 gives the pseudo-log-likelihood).
-    #[arg(long)]
+    /// Equilibrium models: the log-likelihood (auto: exact for N <= 20, log Z by annealed
+    /// importance sampling above), the log-likelihood by AIS at any N, or the
+    /// pseudo-log-likelihood (fast at any N; the training score of fits above 20 spins).
+    #[arg(long, value_enum, default_value = "auto")]
+    score: ScoreMethod,
+    /// The same as --score ais.
+    #[arg(long, hide = true)]
     ais: bool,
+    /// Seed of the annealing (--score ais, and auto above 20 spins).
+    #[arg(long, default_value_t = AisSettings::default().seed)]
+    seed: u64,
     /// Kinetic models: the data are repeats of this many bins (no transition between them).
     #[arg(long)]
     repeat_bins: Option<usize>,
@@ -34,17 +40,15 @@ pub struct EvaluateArgs {
 
 pub fn run(a: EvaluateArgs) -> Result<()> {
     let (file, data) = super::model_and_data(&a.model, &a.data, a.layout)?;
-    let score = match file.kind {
-        ModelKind::Ising if a.ais => {
-            let model = file.to_ising::<f64>()?;
-            ais_scores(&model, &[&data], &AisSettings::default())?.remove(0)
-        }
-        ModelKind::Ising => ising_score(&file.to_ising::<f64>()?, &data)?,
-        ModelKind::Kinetic => {
-            let transitions = spinfer::Transitions::within_repeats(&data, a.repeat_bins)?;
-            kinetic_score(&file.to_kinetic::<f64>()?, &transitions)?
-        }
+    let how = Evaluation {
+        method: if a.ais { ScoreMethod::Ais } else { a.score },
+        repeat_bins: a.repeat_bins,
+        ais: AisSettings {
+            seed: a.seed,
+            ..AisSettings::default()
+        },
     };
+    let score = evaluate(&file, &data, &how)?;
     match score.std_error {
         Some(se) => say!("{}: {:.6} ± {se:.6}", score.measure.describe(), score.value),
         None => say!("{}: {:.6}", score.measure.describe(), score.value),

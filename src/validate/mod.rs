@@ -5,6 +5,7 @@ pub mod compare;
 pub mod likelihood;
 pub mod params;
 pub mod split;
+pub mod standard_errors;
 
 pub use compare::{
     agreement, rmse, upper_triangle, Agreement, Comparison, FreshSamples, StatisticComparison,
@@ -15,3 +16,4 @@ pub use likelihood::{
 };
 pub use params::Params;
 pub use split::Split;
+pub use standard_errors::{standard_errors, statistics_covariance, MAX_FISHER_PARAMETERS};

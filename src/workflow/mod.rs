@@ -20,6 +20,7 @@
 //! assert_eq!(report.file.metrics["train_score"]["measure"], "exact");
 //! ```
 
+mod evaluate;
 mod job;
 mod report;
 
@@ -27,6 +28,7 @@ use std::borrow::Cow;
 
 use serde_json::json;
 
+pub use evaluate::{evaluate, Evaluation, ScoreMethod};
 pub use job::{FitJob, FitSettings};
 pub use report::{Failure, Report};
 
