@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use nalgebra::DVector;
 use spinfer::{
-    fit::{fit_ising_with, independent_model, start::ising_start, FitControl, IsingFitSettings},
+    fit::{fit_ising_with, independent_model, ising_start, FitControl, IsingFitSettings},
     init::Init,
     learn::{Control, Record},
     model::Energy,

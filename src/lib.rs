@@ -116,6 +116,7 @@ pub mod real;
 pub mod record;
 #[cfg(feature = "plot")]
 pub mod report;
+pub mod restored;
 pub mod retina;
 pub mod sample;
 pub mod solve;

@@ -112,7 +112,7 @@ proptest! {
             prop_oneof![Just("0".to_string()), Just("0.5".to_string()), Just("-1e3".to_string()),
                         Just("NaN".to_string()), Just("1e999".to_string()), Just("null".to_string())],
             0..6), 0..6),
-        kind in prop_oneof![Just("ising"), Just("kinetic"), Just("potts")],
+        kind in prop_oneof![Just("ising"), Just("kinetic"), Just("k-pairwise"), Just("potts")],
     ) {
         let h: Vec<String> = (0..h_len).map(|k| format!("{}", k as f64 * 0.1)).collect();
         let j: Vec<String> = rows.iter().map(|r| format!("[{}]", r.join(","))).collect();
@@ -127,6 +127,7 @@ proptest! {
                 let converted = match file.kind {
                     spinfer::data::ModelKind::Ising => file.to_ising::<f64>().err(),
                     spinfer::data::ModelKind::Kinetic => file.to_kinetic::<f32>().err(),
+                    spinfer::data::ModelKind::KPairwise => file.to_k_pairwise::<f64>().err(),
                 };
                 if let Some(e) = converted {
                     prop_assert!(matches!(e, Error::Shape(_)), "{e}");

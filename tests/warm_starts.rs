@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use spinfer::{
     fit::{
-        fit_ising_with, fit_pseudo_likelihood, start::ising_start, FitControl, IsingFitSettings,
+        fit_ising_with, fit_pseudo_likelihood, ising_start, FitControl, IsingFitSettings,
         IsingMethod,
     },
     init::Init,

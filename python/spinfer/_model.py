@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _checks, _native
 from ._arrays import spins
-from ._defaults import DEFAULTS
+from ._defaults import CHOICES, DEFAULTS
 
 _SAMPLE = DEFAULTS["sample"]
 _THERMO = DEFAULTS["thermo"]
@@ -52,6 +52,10 @@ class Model:
     Equilibrium (``kind == "ising"``): P(s) = exp(sum_i h_i s_i + sum_{i<j} J_ij s_i s_j) / Z
     over s in {-1, +1}^N, ``J`` symmetric with a zero diagonal.
 
+    K-pairwise (``kind == "k-pairwise"``, Tkacik et al. 2014): the equilibrium model with
+    the potential ``V[K]`` (K = 0..N) on the number of active cells added to the exponent,
+    P(s) ~ exp(sum_i h_i s_i + sum_{i<j} J_ij s_i s_j + V[K(s)]).
+
     Kinetic (``kind == "kinetic"``, parallel Glauber dynamics):
     P(s_i(t+1) | s(t)) = exp(s_i(t+1) theta_i) / (2 cosh theta_i) with
     theta_i = h_i + sum_j J_ij s_j(t); ``J[i, j]`` is the effect of cell j at time t on cell
@@ -75,12 +79,15 @@ class Model:
         metrics: Optional[Dict[str, Any]] = None,
         history: Optional[Dict[str, np.ndarray]] = None,
         labels: Optional[Sequence[Any]] = None,
+        V: Optional[Any] = None,
     ) -> None:
-        if kind not in ("ising", "kinetic"):
-            raise ValueError(f"kind = {kind!r}: must be 'ising' or 'kinetic'")
+        kinds = CHOICES["kind"]
+        if kind not in kinds:
+            raise ValueError(f"kind = {kind!r}: must be one of {', '.join(kinds)}")
         self.kind = kind
         self.h = np.array(h, dtype=np.float64)
         self.J = np.array(J, dtype=np.float64)
+        self.V = None if V is None else np.array(V, dtype=np.float64)
         self.symmetric = bool(symmetric)
         self.self_couplings = bool(self_couplings)
         self.settings = settings
@@ -99,6 +106,8 @@ class Model:
         a diverging fit may hold parameters beyond what a model file may hold)."""
         model = cls.__new__(cls)
         model.kind, model.h, model.J = kind, np.asarray(h), np.asarray(J)
+        potential = options.get("V")
+        model.V = None if potential is None else np.asarray(potential, dtype=np.float64)
         model.symmetric = bool(options.get("symmetric", False))
         model.self_couplings = bool(options.get("self_couplings", False))
         model.settings, model.metrics, model.history = None, {}, {}
@@ -115,6 +124,7 @@ class Model:
             J,
             symmetric=meta.get("symmetric", False),
             self_couplings=meta.get("self_couplings", False),
+            V=meta.get("V") or None,
         )
         model.settings = meta.get("settings")
         model.metrics = meta.get("metrics") or {}
@@ -123,7 +133,7 @@ class Model:
         return model
 
     def _spec(self):
-        return (self.kind, self.h, self.J, self.symmetric, self.self_couplings)
+        return (self.kind, self.h, self.J, self.symmetric, self.self_couplings, self.V)
 
     @property
     def n_spins(self) -> int:

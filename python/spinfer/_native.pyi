@@ -11,7 +11,14 @@ __version__: str
 class DivergedError(RuntimeError):
     """args: (message, h or None, J or None) of the last finite model."""
 
-ModelSpec = Tuple[str, npt.NDArray[np.float64], npt.NDArray[np.float64], bool, bool]
+ModelSpec = Tuple[
+    str,
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    bool,
+    bool,
+    Optional[npt.NDArray[np.float64]],
+]
 Fitted = Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], str]
 
 def fit_ising(

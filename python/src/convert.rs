@@ -7,7 +7,7 @@ use pyo3::{
 };
 use spinfer::{
     data::{ModelFile, ModelKind},
-    Error, Ising, KineticIsing, Raster, Real,
+    Error, Raster,
 };
 
 use crate::DivergedError;
@@ -77,19 +77,20 @@ pub fn raster_array<'py>(py: Python<'py>, raster: &Raster) -> Bound<'py, PyArray
     out.into_pyarray(py)
 }
 
-/// A model as Python passes it: `(kind, h, J, symmetric, self_couplings)`.
+/// A model as Python passes it: `(kind, h, J, symmetric, self_couplings, V or None)`.
 pub type ModelSpec<'py> = (
     String,
     PyReadonlyArray1<'py, f64>,
     PyReadonlyArray2<'py, f64>,
     bool,
     bool,
+    Option<PyReadonlyArray1<'py, f64>>,
 );
 
 /// The model file of a spec, checked by the rules model files are read with (sizes, finite
 /// values, symmetry, zero diagonal, magnitudes).
 pub fn model_file(spec: &ModelSpec<'_>) -> PyResult<ModelFile> {
-    let (kind, h, j, symmetric, self_couplings) = spec;
+    let (kind, h, j, symmetric, self_couplings, v) = spec;
     let kind: ModelKind = named("kind", kind)?;
     let h = h.as_array();
     let n = h.len();
@@ -101,10 +102,14 @@ pub fn model_file(spec: &ModelSpec<'_>) -> PyResult<ModelFile> {
         )));
     }
     let file = ModelFile {
+        version: ModelFile::VERSION,
         kind,
         n,
         h: h.to_vec(),
         j: j.rows().into_iter().map(|r| r.to_vec()).collect(),
+        v: v.as_ref()
+            .map(|v| v.as_array().to_vec())
+            .unwrap_or_default(),
         symmetric: *symmetric,
         self_couplings: *self_couplings,
         settings: serde_json::Value::Null,
@@ -124,14 +129,4 @@ pub fn file_arrays<'py>(
     let n = file.n;
     let j = Array2::from_shape_fn((n, n), |(a, b)| file.j[a][b]);
     (PyArray1::from_slice(py, &file.h), j.into_pyarray(py))
-}
-
-/// The equilibrium model of a file, in precision `T`.
-pub fn ising<T: Real>(file: &ModelFile) -> PyResult<Ising<T>> {
-    file.to_ising().map_err(py_error)
-}
-
-/// The kinetic model of a file, in precision `T`.
-pub fn kinetic<T: Real>(file: &ModelFile) -> PyResult<KineticIsing<T>> {
-    file.to_kinetic().map_err(py_error)
 }

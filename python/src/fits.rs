@@ -189,6 +189,7 @@ fn meta(file: &ModelFile, history: &spinfer::learn::History) -> String {
         "kind": file.kind,
         "symmetric": file.symmetric,
         "self_couplings": file.self_couplings,
+        "V": file.v,
         "settings": file.settings,
         "metrics": file.metrics,
         "history": history.records,

@@ -6,17 +6,15 @@ use std::path::PathBuf;
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use spinfer::{
-    data::{ModelFile, ModelKind},
+    data::ModelFile,
     retina::RetinaSettings,
-    sample::{draw_from, AisSettings, MAX_EXACT_SPINS},
+    sample::draw_from,
     thermo::{thermodynamics, ThermoSettings},
-    validate::{ais_scores, ising_score, kinetic_score, Comparison, FreshSamples, Score},
-    Transitions,
+    validate::{Comparison, FreshSamples, Score},
+    workflow::{evaluate, Evaluation},
 };
 
-use crate::convert::{
-    file_arrays, ising, kinetic, model_file, named, py_error, raster, raster_array, ModelSpec,
-};
+use crate::convert::{file_arrays, model_file, named, py_error, raster, raster_array, ModelSpec};
 use crate::fits::Fitted;
 
 /// Checks a model by the rules model files are read with (`ValueError` naming the rule).
@@ -33,6 +31,7 @@ pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<Fitted<'_>> {
         "kind": file.kind,
         "symmetric": file.symmetric,
         "self_couplings": file.self_couplings,
+        "V": file.v,
         "settings": file.settings,
         "metrics": file.metrics,
         "labels": file.labels,
@@ -103,12 +102,12 @@ pub fn thermo(
     seed: Option<u64>,
 ) -> PyResult<String> {
     let file = model_file(&model)?;
-    if file.kind != spinfer::data::ModelKind::Ising {
+    if file.kind == spinfer::data::ModelKind::Kinetic {
         return Err(pyo3::exceptions::PyValueError::new_err(
-            "thermo needs an equilibrium (ising) model",
+            "thermo needs an equilibrium (ising or k-pairwise) model",
         ));
     }
-    let ising = file.to_ising::<f64>().map_err(py_error)?;
+    let ising = file.to_equilibrium::<f64>().map_err(py_error)?;
     let mut settings = ThermoSettings::default();
     settings.t_min = t_min.unwrap_or(settings.t_min);
     settings.t_max = t_max.unwrap_or(settings.t_max);

@@ -75,8 +75,8 @@ pub fn run(a: CompareArgs) -> Result<()> {
     }
     if let Some(dir) = &a.out {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let name = format!("{:?} model", file.kind);
-        let figures = comparison.write_figures(dir, "", &name)?;
+        let name = format!("{} model", spinfer::choice::name(&file.kind));
+        let figures = spinfer::report::figures::comparison_figures(&comparison, dir, "", &name)?;
         let mut md = format!(
             "# {} against {}\n\n{table}\n",
             a.model.shown(),

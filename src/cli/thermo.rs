@@ -7,12 +7,13 @@ use crate::cli::console::{say, tell, Shown};
 use clap::Args;
 use spinfer::{
     data::{write_atomic, ModelKind},
+    model::Equilibrium,
     report::{
         figures::{specific_heat, SPECIFIC_HEAT_MAX_T},
         plot::{lines, Figure, Series},
     },
     thermo::{thermodynamics, ThermoSettings, Thermodynamics},
-    Error, Ising, Result,
+    Error, Result,
 };
 
 #[derive(Args, Debug)]
@@ -51,16 +52,15 @@ pub fn run(a: ThermoArgs) -> Result<()> {
     }
     check(&paths)?;
     let file = crate::cli::memory::read_model(&a.model)?;
-    if file.kind != ModelKind::Ising {
+    if file.kind == ModelKind::Kinetic {
         return Err(Error::BadPath {
             path: a.model.clone(),
-            message: format!(
-                "thermo needs an equilibrium (ising) model, not a {:?} one",
-                file.kind
-            ),
+            message: "thermo needs an equilibrium (ising or k-pairwise) model, not a kinetic \
+                      one"
+            .into(),
         });
     }
-    let model: Ising<f64> = file.to_ising()?;
+    let model: Equilibrium<f64> = file.to_equilibrium()?;
     let mut settings = ThermoSettings::default();
     settings.t_min = a.t_min;
     settings.t_max = a.t_max;

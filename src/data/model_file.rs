@@ -1,4 +1,6 @@
-//! Model files: JSON `{"kind": "ising"|"kinetic", "n": N, "h": [...], "J": [[...], ...]}`.
+//! Model files: JSON `{"version": 2, "kind": "ising"|"k-pairwise"|"kinetic", "n": N,
+//! "h": [...], "J": [[...], ...], "V": [...]}`: named parameter blocks, those of the kind.
+//! Files without a version (the first format: h and J only) still read.
 
 use std::path::Path;
 
@@ -7,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::write_atomic;
 use crate::{
-    model::{Energy, Ising, KineticIsing, KineticOptions},
+    model::{Energy, Equilibrium, Ising, KPairwise, KineticIsing, KineticOptions},
     Error, Real, Result,
 };
 
@@ -20,12 +22,20 @@ pub enum ModelKind {
     Ising,
     /// Kinetic Ising: `J[i][j]` is the effect of spin j at time t on spin i at time t+1.
     Kinetic,
+    /// K-pairwise: the equilibrium Ising energy minus a potential V(K) on the number K of
+    /// active cells (block `"V"`: V(K) for K = 0..=N).
+    #[serde(rename = "k-pairwise")]
+    #[cfg_attr(feature = "clap", value(name = "k-pairwise"))]
+    KPairwise,
 }
 
 /// The on-disk form of a model. Values are f64 (an f32 model is widened exactly), so a file
 /// round-trips bit for bit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
+    /// Format version ([`ModelFile::VERSION`]; 1 for files without one).
+    #[serde(default = "ModelFile::first_version")]
+    pub version: u32,
     /// Model family.
     pub kind: ModelKind,
     /// Number of spins.
@@ -35,6 +45,9 @@ pub struct ModelFile {
     /// Couplings, row i = `J[i][0..N]`.
     #[serde(rename = "J")]
     pub j: Vec<Vec<f64>>,
+    /// K-pairwise models: V(K) for K = 0..=N.
+    #[serde(rename = "V", default, skip_serializing_if = "Vec::is_empty")]
+    pub v: Vec<f64>,
     /// Kinetic models: J constrained symmetric.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub symmetric: bool,
@@ -64,10 +77,12 @@ impl ModelFile {
     pub fn from_ising<T: Real>(model: &Ising<T>) -> Self {
         let n = model.n_spins();
         ModelFile {
+            version: Self::VERSION,
             kind: ModelKind::Ising,
             n,
             h: model.fields().iter().map(|v| v.as_f64()).collect(),
             j: rows(n, |i, k| model.couplings()[(i, k)]),
+            v: Vec::new(),
             symmetric: false,
             self_couplings: false,
             settings: serde_json::Value::Null,
@@ -81,16 +96,55 @@ impl ModelFile {
         let n = model.n_spins();
         let j = model.couplings();
         ModelFile {
+            version: Self::VERSION,
             kind: ModelKind::Kinetic,
             n,
             h: model.fields().iter().map(|v| v.as_f64()).collect(),
             j: rows(n, |i, k| j[(i, k)]),
+            v: Vec::new(),
             symmetric: model.options().symmetric,
             self_couplings: model.options().self_couplings,
             settings: serde_json::Value::Null,
             metrics: serde_json::Value::Null,
             labels: Vec::new(),
         }
+    }
+
+    /// The file form of a K-pairwise model: its h and J, and V(K) for K = 0..=N.
+    pub fn from_k_pairwise<T: Real>(model: &KPairwise<T>) -> Self {
+        ModelFile {
+            kind: ModelKind::KPairwise,
+            v: model.potential().iter().map(|v| v.as_f64()).collect(),
+            ..Self::from_ising(model.pairwise())
+        }
+    }
+
+    /// The K-pairwise model held by the file (every V(K) a parameter).
+    pub fn to_k_pairwise<T: Real>(&self) -> Result<KPairwise<T>> {
+        self.expect_kind(ModelKind::KPairwise)?;
+        let (h, j) = self.arrays();
+        let v: Vec<T> = self.v.iter().map(|&x| T::cast(x)).collect();
+        KPairwise::with_potential(Ising::new(h, j)?, &v)
+    }
+
+    /// The equilibrium model held by the file, of either family (Ising or K-pairwise).
+    pub fn to_equilibrium<T: Real>(&self) -> Result<Equilibrium<T>> {
+        match self.kind {
+            ModelKind::Ising => self.to_ising().map(Equilibrium::Ising),
+            ModelKind::KPairwise => self.to_k_pairwise().map(Equilibrium::KPairwise),
+            ModelKind::Kinetic => Err(Error::Shape(
+                "expected an equilibrium (ising or k-pairwise) model, the file holds a kinetic \
+                 model"
+                    .into(),
+            )),
+        }
+    }
+
+    /// The format this version writes: 2 (named blocks, K-pairwise models).
+    pub const VERSION: u32 = 2;
+
+    fn first_version() -> u32 {
+        1
     }
 
     fn arrays<T: Real>(&self) -> (DVector<T>, DMatrix<T>) {
@@ -138,6 +192,30 @@ impl ModelFile {
     /// with the same rules as files).
     pub fn validate(&self, path: &Path) -> Result<()> {
         let bad = |m: String| Error::Shape(format!("{}: {m}", path.display()));
+        if self.version == 0 || self.version > Self::VERSION {
+            return Err(bad(format!(
+                "model file version {} is not one this spinfer reads (1 to {}): it was \
+                 written by a newer spinfer",
+                self.version,
+                Self::VERSION
+            )));
+        }
+        match (self.kind, self.v.len()) {
+            (ModelKind::KPairwise, len) if len != self.n + 1 => {
+                return Err(bad(format!(
+                    "n = {} but V has {len} entries: a K-pairwise model needs V(K) for K = \
+                     0..={}",
+                    self.n, self.n
+                )))
+            }
+            (ModelKind::Ising | ModelKind::Kinetic, len) if len > 0 => {
+                return Err(bad(format!(
+                    "a {:?} model has no V block (it holds {len} entries)",
+                    self.kind
+                )))
+            }
+            _ => {}
+        }
         if self.n == 0 {
             return Err(bad("n = 0: a model needs at least one spin".into()));
         }
@@ -174,14 +252,16 @@ impl ModelFile {
             .h
             .iter()
             .chain(self.j.iter().flatten())
+            .chain(&self.v)
             .all(|v| v.is_finite());
         if !finite {
-            return Err(bad("h or J holds a non-finite value".into()));
+            return Err(bad("h, J or V holds a non-finite value".into()));
         }
         let largest = self
             .h
             .iter()
             .chain(self.j.iter().flatten())
+            .chain(&self.v)
             .fold(0.0f64, |m, v| m.max(v.abs()));
         if largest > Self::MAX_PARAMETER {
             return Err(bad(format!(
@@ -194,6 +274,7 @@ impl ModelFile {
         let built = match self.kind {
             ModelKind::Ising => self.to_ising::<f64>().map(drop),
             ModelKind::Kinetic => self.to_kinetic::<f64>().map(drop),
+            ModelKind::KPairwise => self.to_k_pairwise::<f64>().map(drop),
         };
         built.map_err(|e| match e {
             Error::Shape(m) => bad(m),
@@ -293,6 +374,52 @@ mod tests {
                 "shape" => assert!(matches!(err, Error::Shape(_)), "{text}: {err}"),
                 _ => assert!(err.is_bad_input(), "{text}: {err}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_k_pairwise_model_round_trips_exactly_and_old_files_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let v: Vec<f64> = (0..=6)
+            .map(|k| 0.1 * k as f64 - 0.37 * (k as f64).sqrt())
+            .collect();
+        let model = KPairwise::with_potential(Ising::<f64>::planted(6, &mut rng), &v).unwrap();
+        ModelFile::from_k_pairwise(&model).write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\"k-pairwise\"")
+                && text.contains("\"V\"")
+                && text.contains("\"version\": 2")
+        );
+        let back = ModelFile::read(&path).unwrap();
+        assert_eq!(back.to_k_pairwise::<f64>().unwrap(), model);
+        assert!(matches!(back.to_ising::<f64>(), Err(Error::Shape(_))));
+        // The first format: no version, h and J only.
+        std::fs::write(
+            &path,
+            r#"{"kind":"ising","n":2,"h":[0.5,0],"J":[[0,1],[1,0]]}"#,
+        )
+        .unwrap();
+        let old = ModelFile::read(&path).unwrap();
+        assert_eq!(
+            (
+                old.version,
+                old.to_ising::<f64>().unwrap().couplings()[(0, 1)]
+            ),
+            (1, 1.0)
+        );
+        for bad in [
+            r#"{"kind":"k-pairwise","n":2,"h":[0,0],"J":[[0,0],[0,0]],"V":[0,1]}"#,
+            r#"{"kind":"ising","n":2,"h":[0,0],"J":[[0,0],[0,0]],"V":[0,1,2]}"#,
+            r#"{"version":9,"kind":"ising","n":2,"h":[0,0],"J":[[0,0],[0,0]]}"#,
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            assert!(
+                matches!(ModelFile::read(&path), Err(Error::Shape(_))),
+                "{bad}"
+            );
         }
     }
 

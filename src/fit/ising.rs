@@ -191,7 +191,7 @@ where
     let model = match start {
         Some(m) => m,
         None if control.resume.is_some() => independent_start(data_stats.as_slice(), n),
-        None => match start::ising_start::<T>(data, init)? {
+        None => match ising_start::<T>(data, init)? {
             Some(m) => m,
             None => independent_start(data_stats.as_slice(), n),
         },
@@ -417,4 +417,18 @@ fn fresh_max_gradient<T: Real, Q: Sampler<T, Ising<T>>>(
         .iter()
         .map(|(_, g)| *g)
         .fold(0.0, f64::max)
+}
+
+/// The starting equilibrium model for `data`; `None` for the independent-cell start.
+pub fn ising_start<T: Real>(data: &Raster, init: Init) -> Result<Option<Ising<T>>> {
+    Ok(match init {
+        Init::Auto | Init::Zero => None,
+        Init::MeanField => {
+            Some(crate::init::mean_field::ising(data, crate::init::MeanField::Naive)?.cast())
+        }
+        Init::Tap => {
+            Some(crate::init::mean_field::ising(data, crate::init::MeanField::Tap)?.cast())
+        }
+        Init::Pseudo => Some(super::pseudo::warm_start(data)?.cast()),
+    })
 }

@@ -31,6 +31,7 @@ use crate::{
 pub use choices::{Estimator, FitChoices, IsingChoices, KineticChoices, Stepping};
 pub use ising::{
     fit_ising, fit_ising_sampled, fit_ising_sampled_with, fit_ising_with, independent_model,
+    ising_start,
 };
 pub use kinetic::{fit_kinetic, fit_kinetic_from, fit_kinetic_rows, fit_kinetic_with};
 pub use pseudo::fit_pseudo_likelihood;

@@ -8,10 +8,10 @@ use crate::{
     model::{Energy, KineticOptions},
     sample::SamplerKind,
     stats::LaggedMoments,
-    Ising, KineticIsing, Raster, Real, Result, Transitions,
+    KineticIsing, Raster, Real, Result, Transitions,
 };
 
-use super::{pseudo, IsingFitSettings, IsingMethod};
+use super::{IsingFitSettings, IsingMethod};
 
 /// The start [`Init::Auto`] stands for in an equilibrium fit of `data`: for Monte Carlo
 /// Boltzmann learning the pseudo-likelihood maximum, stepped centred (the synthetic
@@ -86,16 +86,6 @@ pub fn collectivity(data: &Raster) -> f64 {
     } else {
         1.0
     }
-}
-
-/// The starting equilibrium model for `data`; `None` for the independent-cell start.
-pub fn ising_start<T: Real>(data: &Raster, init: Init) -> Result<Option<Ising<T>>> {
-    Ok(match init {
-        Init::Auto | Init::Zero => None,
-        Init::MeanField => Some(mean_field::ising(data, MeanField::Naive)?.cast()),
-        Init::Tap => Some(mean_field::ising(data, MeanField::Tap)?.cast()),
-        Init::Pseudo => Some(pseudo::warm_start(data)?.cast()),
-    })
 }
 
 /// The start [`Init::Auto`] stands for in a kinetic fit by L-BFGS or first-order steps

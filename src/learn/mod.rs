@@ -3,7 +3,7 @@
 
 pub mod executor;
 pub mod observer;
-pub mod restored;
+pub use crate::restored;
 pub mod settings;
 
 pub use crate::record::{History, Record};

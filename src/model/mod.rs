@@ -2,11 +2,15 @@
 //! (configuration energies with cheap single-spin flips, for Monte Carlo and enumeration).
 
 pub mod centering;
+pub mod equilibrium;
 pub mod ising;
+pub mod k_pairwise;
 pub mod kinetic;
 
 pub use centering::Centering;
+pub use equilibrium::{Equilibrium, EquilibriumLocal};
 pub use ising::Ising;
+pub use k_pairwise::{KPairwise, VLayout};
 pub use kinetic::{KineticIsing, KineticOptions};
 
 use std::ops::Range;

@@ -90,7 +90,7 @@ pub trait Problem: Send {
 impl Evaluation {
     /// Validates an evaluation restored from a checkpoint, for `dim` parameters.
     pub fn check_restored(&self, dim: usize) -> Result<()> {
-        use crate::learn::restored::{check_len, check_vector};
+        use crate::restored::{check_len, check_vector};
         check_len("cached gradient", self.gradient.len(), dim)?;
         if let Some(se) = &self.std_error {
             check_vector("cached standard errors", se, dim)?;

@@ -46,7 +46,7 @@ pub struct AdamState<T: Real> {
 
 impl Optimizer for Adam {
     fn check_state<T: Real>(&self, dim: usize, s: &AdamState<T>) -> crate::Result<()> {
-        use crate::learn::restored::{check_vector, inconsistent};
+        use crate::restored::{check_vector, inconsistent};
         check_vector("Adam first moment m", &s.m, dim)?;
         check_vector("Adam second moment v", &s.v, dim)?;
         if s.v.iter().any(|v| *v < T::zero()) {

@@ -107,7 +107,7 @@ impl Optimizer for AnyOptimizer {
             (AnyOptimizer::Sgd(_), AnyState::Sgd) => Ok(()),
             (AnyOptimizer::Momentum(o), AnyState::Momentum(v)) => o.check_state(dim, v),
             (AnyOptimizer::Adam(o), AnyState::Adam(s)) => o.check_state(dim, s),
-            _ => Err(crate::learn::restored::inconsistent(
+            _ => Err(crate::restored::inconsistent(
                 "optimiser state",
                 "is of another optimiser".into(),
             )),

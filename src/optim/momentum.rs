@@ -30,7 +30,7 @@ pub struct Momentum {
 
 impl Optimizer for Momentum {
     fn check_state<T: Real>(&self, dim: usize, velocity: &DVector<T>) -> crate::Result<()> {
-        crate::learn::restored::check_vector("momentum velocity", velocity, dim)
+        crate::restored::check_vector("momentum velocity", velocity, dim)
     }
 
     /// The velocity v.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::plot::{lines, scatter_with_diagonal, Figure, Series};
 pub use crate::validate::Params;
-use crate::{learn::History, thermo::Thermodynamics, Result};
+use crate::{learn::History, thermo::Thermodynamics, validate::Comparison, Result};
 
 /// Inferred against true parameters, one h series and one J series per fit, with y = x.
 pub fn inferred_vs_true(
@@ -129,4 +129,64 @@ pub fn specific_heat(path: &Path, title: &str, thermo: &Thermodynamics) -> Resul
             integer_x: false,
         },
     )
+}
+
+/// The figures of a comparison ([`Comparison`]), named `{prefix}{name}.svg` in `dir`: one
+/// scatter per statistic, model against data with y = x, and the distribution P(K) of the
+/// number of active cells as two lines on a log scale (its small probabilities, the
+/// synchronous events, are what a scatter hides). Returns the files written.
+pub fn comparison_figures(
+    comparison: &Comparison,
+    dir: &Path,
+    prefix: &str,
+    model_name: &str,
+) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    for s in &comparison.statistics {
+        let path = dir.join(format!("{prefix}{}.svg", s.name));
+        let a = &s.agreement;
+        if s.name == "activity" {
+            let log = |p: &[f64]| -> Vec<(f64, f64)> {
+                p.iter()
+                    .enumerate()
+                    .filter(|(_, &v)| v > 0.0)
+                    .map(|(k, &v)| (k as f64, v.log10()))
+                    .collect()
+            };
+            lines(
+                &path,
+                &Figure {
+                    title: format!("{model_name}: probability of K active cells"),
+                    x_label: "K (active cells in a sample)".into(),
+                    y_label: "log10 P(K)".into(),
+                    series: vec![
+                        Series::new("data", log(&s.data)),
+                        Series::new("model", log(&s.model)),
+                    ],
+                    integer_x: true,
+                },
+            )?;
+        } else {
+            scatter_with_diagonal(
+                &path,
+                &Figure {
+                    title: format!(
+                        "{model_name}: {} (r = {:.3})",
+                        s.name.replace('_', " "),
+                        a.pearson
+                    ),
+                    x_label: format!("data {}", s.symbol),
+                    y_label: format!("model {}", s.symbol),
+                    series: vec![Series::paired(
+                        format!("{} entries", a.count),
+                        &s.data,
+                        &s.model,
+                    )],
+                    integer_x: false,
+                },
+            )?;
+        }
+        files.push(path);
+    }
+    Ok(files)
 }

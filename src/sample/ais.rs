@@ -16,7 +16,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{model::Energy, Error, Ising, Real, Result};
+use crate::{
+    model::{Energy, Equilibrium},
+    Error, Ising, Real, Result,
+};
 
 /// Settings of an AIS run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,8 +73,17 @@ fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
     f64::unit_from_bits(rand::Rng::next_u64(rng))
 }
 
+/// The model an annealing run ends at: fields, dense couplings (column-major) and the
+/// potential V(K) on the number of active cells (all zero for the Ising model).
+struct Target<'a> {
+    h: &'a [f64],
+    j: &'a [f64],
+    v: &'a [f64],
+}
+
 /// One annealing run: its log-weight.
-fn anneal(h: &[f64], h0: &[f64], j: &[f64], betas: &[f64], sweeps: usize, seed: u64) -> f64 {
+fn anneal(target: &Target<'_>, h0: &[f64], betas: &[f64], sweeps: usize, seed: u64) -> f64 {
+    let Target { h, j, v } = *target;
     let n = h.len();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // Exact sample of the independent model: P(s_i = +1) = e^{h0}/(2 cosh h0).
@@ -92,21 +104,28 @@ fn anneal(h: &[f64], h0: &[f64], j: &[f64], betas: &[f64], sweeps: usize, seed: 
             *a += c * sk;
         }
     }
-    let a_of = |s: &[f64], js: &[f64]| -> f64 {
-        (0..n).map(|i| s[i] * ((h[i] - h0[i]) + 0.5 * js[i])).sum()
+    let mut k = s.iter().filter(|&&x| x > 0.0).count();
+    let a_of = |s: &[f64], js: &[f64], k: usize| -> f64 {
+        (0..n)
+            .map(|i| s[i] * ((h[i] - h0[i]) + 0.5 * js[i]))
+            .sum::<f64>()
+            + v[k]
     };
     let mut log_w = 0.0;
     let mut previous = 0.0;
     for &beta in betas {
-        log_w += (beta - previous) * a_of(&s, &js);
+        log_w += (beta - previous) * a_of(&s, &js, k);
         previous = beta;
         for _ in 0..sweeps {
             for i in 0..n {
-                // Local field at β: f_i = h₀_i + β (h_i − h₀_i) + β (J s)_i; flip costs 2 s_i f_i.
+                // Local field at β: f_i = h₀_i + β (h_i − h₀_i) + β (J s)_i; flip costs
+                // 2 s_i f_i − β (V(K') − V(K)).
                 let f = h0[i] + beta * (h[i] - h0[i] + js[i]);
-                let delta = 2.0 * s[i] * f;
+                let after = if s[i] > 0.0 { k - 1 } else { k + 1 };
+                let delta = 2.0 * s[i] * f - beta * (v[after] - v[k]);
                 if delta <= 0.0 || uniform(&mut rng) < (-delta).exp() {
                     s[i] = -s[i];
+                    k = after;
                     let d = 2.0 * s[i];
                     for (a, &c) in js.iter_mut().zip(&j[i * n..(i + 1) * n]) {
                         *a += d * c;
@@ -127,6 +146,16 @@ pub fn log_partition<T: Real>(
     base_fields: &[f64],
     settings: &AisSettings,
 ) -> Result<LogZ> {
+    log_partition_of(&Equilibrium::Ising(model.clone()), base_fields, settings)
+}
+
+/// [`log_partition`] of an equilibrium model of either family: the annealing path ends at
+/// the K-pairwise energy, V(K) included, where the model has one.
+pub fn log_partition_of<T: Real>(
+    model: &Equilibrium<T>,
+    base_fields: &[f64],
+    settings: &AisSettings,
+) -> Result<LogZ> {
     settings.check()?;
     let n = model.n_spins();
     if base_fields.len() != n || base_fields.iter().any(|v| !v.is_finite()) {
@@ -135,8 +164,15 @@ pub fn log_partition<T: Real>(
             base_fields.len()
         )));
     }
-    let h: Vec<f64> = model.fields().iter().map(|v| v.as_f64()).collect();
-    let j: Vec<f64> = model.couplings().iter().map(|v| v.as_f64()).collect();
+    let pairwise = model.pairwise_part();
+    let h: Vec<f64> = pairwise.fields().iter().map(|v| v.as_f64()).collect();
+    let j: Vec<f64> = pairwise.couplings().iter().map(|v| v.as_f64()).collect();
+    let v: Vec<f64> = model.potential().iter().map(|v| v.as_f64()).collect();
+    let target = Target {
+        h: &h,
+        j: &j,
+        v: &v,
+    };
     let k = settings.temperatures;
     // Half the temperatures geometric in [1e-3, 0.1], half linear in (0.1, 1].
     let half = k / 2;
@@ -151,7 +187,7 @@ pub fn log_partition<T: Real>(
                 .seed
                 .wrapping_mul(0x9e37_79b9_7f4a_7c15)
                 .wrapping_add(r as u64);
-            anneal(&h, base_fields, &j, &betas, settings.sweeps, seed)
+            anneal(&target, base_fields, &betas, settings.sweeps, seed)
         })
         .collect();
     let max = log_w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -169,7 +205,11 @@ pub fn log_partition<T: Real>(
         std_error: (var / r).sqrt() / mean,
     };
     if !(estimate.value.is_finite() && estimate.std_error.is_finite()) {
-        let largest = h.iter().chain(&j).fold(0.0f64, |m, v| m.max(v.abs()));
+        let largest = h
+            .iter()
+            .chain(&j)
+            .chain(&v)
+            .fold(0.0f64, |m, x| m.max(x.abs()));
         return Err(Error::Shape(format!(
             "annealed importance sampling found no finite estimate of log Z: with parameters \
              as large as {largest:.1e} its importance weights degenerate (exact enumeration \

@@ -77,8 +77,8 @@ pub fn draw_from(
     }
     crate::raster::check_request("samples", n, file.n, n)?;
     match file.kind {
-        ModelKind::Ising => {
-            let model = file.to_ising::<f64>()?;
+        ModelKind::Ising | ModelKind::KPairwise => {
+            let model = file.to_equilibrium::<f64>()?;
             let settings = McmcSettings::default()
                 .with_samples(n)
                 .with_burn_in(burn_in)

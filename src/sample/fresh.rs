@@ -90,7 +90,7 @@ impl FreshSamples {
                 format!("between 2 and {}", McmcSettings::MAX_SAMPLES),
             ));
         }
-        super::chains::check_sweeps(self.sweeps, self.burn_in)
+        super::chain::check_sweeps(self.sweeps, self.burn_in)
     }
 
     /// Means and pair moments of an equilibrium model from 16 independent Metropolis chains

@@ -15,7 +15,7 @@ use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::chains::{Chain, ChainRun, McmcSettings, UpdateRule};
+use super::chain::{Chain, ChainRun, McmcSettings, UpdateRule};
 use crate::{
     kernels::{
         aligned::{padded, AlignedF32},

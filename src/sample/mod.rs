@@ -3,6 +3,7 @@
 
 pub mod ais;
 pub mod any;
+pub mod chain;
 pub mod chains;
 pub mod conditional;
 pub mod diagnostics;
@@ -21,9 +22,10 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{model::Energy, Real, Result, Statistics};
 
-pub use ais::{log_partition, AisSettings, LogZ};
+pub use ais::{log_partition, log_partition_of, AisSettings, LogZ};
 pub use any::{AnySampler, AnySamplerState, AutoSampler, AutoState, SamplerKind};
-pub use chains::{Chain, ChainsState, Mcmc, McmcSettings, UpdateRule};
+pub use chain::{Chain, McmcSettings, UpdateRule, RESTART_BURN_IN};
+pub use chains::{ChainsState, Mcmc};
 pub use conditional::ConditionalExpectation;
 pub use diagnostics::ChainDiagnostics;
 pub use draw::{draw, draw_from, DRAW_BURN_IN, DRAW_SWEEPS};

@@ -35,7 +35,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    chains::{pool, Chain, McmcSettings, UpdateRule},
+    chain::{Chain, McmcSettings, UpdateRule},
+    chains::pool,
     diagnostics::{ChainDiagnostics, Tempering},
     lanes::{LaneLadder, LANES},
     MetropolisRule, ModelAverages, Sampler,

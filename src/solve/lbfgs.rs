@@ -269,7 +269,7 @@ impl Lbfgs {
 
 impl<P: Objective> Solver<P> for Lbfgs {
     fn check_state(&self, problem: &P, s: &LbfgsState) -> Result<()> {
-        use crate::learn::restored::check_vector;
+        use crate::restored::check_vector;
         let dim = problem.model().params().len();
         if let Some(e) = &s.cached {
             e.check_restored(dim)?;

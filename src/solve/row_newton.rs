@@ -273,7 +273,7 @@ impl Solver<RowProblem> for RowNewton {
     }
 
     fn check_state(&self, problem: &RowProblem, s: &RowNewtonState) -> Result<()> {
-        use crate::learn::restored::{check_len, inconsistent};
+        use crate::restored::{check_len, inconsistent};
         let n = problem.n_spins();
         check_len("row fields c", s.c.len(), n)?;
         check_len("row couplings b", s.b.len(), n * n)?;

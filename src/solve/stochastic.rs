@@ -290,7 +290,7 @@ where
     }
 
     fn check_state(&self, problem: &P, s: &Self::State) -> Result<()> {
-        use crate::learn::restored::{check_vector, inconsistent};
+        use crate::restored::{check_vector, inconsistent};
         let dim = problem.model().params().len();
         self.optimizer.check_state(dim, &s.optimizer)?;
         if let Some(e) = &s.cached {

@@ -2,6 +2,7 @@
 //! agreement measures (Pearson r, slope, RMSE) between model and data values.
 
 pub mod agreement;
+pub mod k_pairwise;
 pub mod moments;
 pub mod reproducibility;
 pub mod transitions;
@@ -12,8 +13,9 @@ use nalgebra::{DMatrix, DVector};
 use crate::raster::{Raster, Spin};
 
 pub use agreement::{agreement, pearson, rmse, upper_triangle, Agreement};
+pub use k_pairwise::{KStatistics, VLayout};
 pub use moments::{Moments, PairStatistics};
-pub use reproducibility::{Faithfulness, SplitHalf};
+pub use reproducibility::{activity, Faithfulness, SplitHalf};
 pub use transitions::{LaggedMoments, TransitionStatistics};
 pub use triplets::Triplets;
 

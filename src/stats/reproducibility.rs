@@ -55,6 +55,13 @@ pub struct Faithfulness {
     pub pairs_noise: f64,
     /// Model samples behind the model moments.
     pub samples: usize,
+    /// RMSE of the distribution P(K) of the number of active cells, model against data
+    /// (when the model's samples were at hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<f64>,
+    /// `activity` over the RMSE of P(K) between the data's two halves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_ratio: Option<f64>,
 }
 
 impl Faithfulness {
@@ -70,7 +77,22 @@ impl Faithfulness {
             means_noise: 0.0,
             pairs_noise: 0.0,
             samples: model.samples,
+            activity: None,
+            activity_ratio: None,
         }
+    }
+
+    /// The same comparison with the distribution of K, the number of active cells per
+    /// sample: P(K) of the model's samples against the data's, and its split-half
+    /// difference (first against second half of the data).
+    pub fn with_activity(mut self, data: &Raster, model: &Raster) -> Self {
+        let m = data.n_samples();
+        let (a, b) = (data.samples(0, m / 2), data.samples(m / 2, m));
+        let rmse_of = |x: &Raster, y: &Raster| rmse(&activity(x), &activity(y));
+        let distance = rmse_of(data, model);
+        self.activity = Some(distance);
+        self.activity_ratio = Some(distance / rmse_of(&a, &b));
+        self
     }
 
     /// The same comparison, knowing the root mean square standard errors of the model's
@@ -115,6 +137,16 @@ impl Faithfulness {
             self.means, self.means_ratio, self.pairs, self.pairs_ratio, self.samples,
         )
     }
+}
+
+/// P(K = k), k = 0..=N: the distribution of the number of active cells per sample.
+pub fn activity(samples: &Raster) -> Vec<f64> {
+    let mut p = vec![0.0; samples.n_spins() + 1];
+    let m = samples.n_samples().max(1) as f64;
+    for k in samples.column_up_counts() {
+        p[k as usize] += 1.0 / m;
+    }
+    p
 }
 
 /// √(max(rmse² − noise², 0)).

@@ -8,16 +8,14 @@
 
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "plot")]
-use crate::report::plot::{scatter_with_diagonal, Figure, Series};
 pub use crate::sample::FreshSamples;
 pub use crate::stats::{agreement, rmse, upper_triangle, Agreement};
 use crate::{
     data::{ModelFile, ModelKind},
-    model::KineticIsing,
+    model::{FlipEnergy, KineticIsing},
     sample::{ChainDiagnostics, FreeRunActivity},
-    stats::{Faithfulness, LaggedMoments, Moments, SplitHalf, Triplets},
-    Error, Ising, Raster, Real, Result, Transitions,
+    stats::{activity, Faithfulness, LaggedMoments, Moments, SplitHalf, Triplets},
+    Error, Raster, Real, Result, Transitions,
 };
 
 /// One statistic on both sides.
@@ -132,13 +130,16 @@ impl Comparison {
                 n,
             ),
             StatisticComparison::new("triplets", "⟨s_i s_j s_k⟩", td, tm, n),
+            StatisticComparison::new("activity", "P(K)", activity(data), activity(model), n),
         ];
         Ok(Comparison {
             n_spins: n,
             data_samples: data.n_samples(),
             model_samples: model.n_samples(),
             triplets: triplets.describe(),
-            faithfulness: Some(Faithfulness::of(&md, mm, &SplitHalf::of(data))),
+            faithfulness: Some(
+                Faithfulness::of(&md, mm, &SplitHalf::of(data)).with_activity(data, model),
+            ),
             statistics,
             free_runs: None,
             chains: None,
@@ -150,7 +151,11 @@ impl Comparison {
     /// exchange where the chains do not mix): means, pair
     /// moments and connected correlations Rao–Blackwellised (from the conditional means of
     /// every sample: unbiased, with a smaller variance), triplets from the spins.
-    pub fn ising<T: Real>(model: &Ising<T>, data: &Raster, fresh: &FreshSamples) -> Result<Self> {
+    pub fn ising<T: Real, M: FlipEnergy<T>>(
+        model: &M,
+        data: &Raster,
+        fresh: &FreshSamples,
+    ) -> Result<Self> {
         let f = fresh.ising_rao_blackwell(model)?;
         let triplets = Triplets::for_spins(data.n_spins(), 1);
         let mut c = Self::equal_time_with(data, &f.samples, &f.moments, &triplets)?;
@@ -220,7 +225,9 @@ impl Comparison {
         fresh: &FreshSamples,
     ) -> Result<Self> {
         match file.kind {
-            ModelKind::Ising => Self::ising(&file.to_ising::<f64>()?, series, fresh),
+            ModelKind::Ising | ModelKind::KPairwise => {
+                Self::ising(&file.to_equilibrium::<f64>()?, series, fresh)
+            }
             ModelKind::Kinetic => {
                 let transitions = Transitions::within_repeats(series, repeat_bins)?;
                 Self::kinetic(&file.to_kinetic::<f64>()?, series, &transitions, fresh)
@@ -245,8 +252,14 @@ impl Comparison {
             out = format!(
                 "Against the data's own reproducibility (first against second half of the \
                  data): means {:.2}×, pairs {:.2}× the split-half difference (model-side \
-                 standard errors {:.1e} and {:.1e}).\n\n{out}",
-                f.means_ratio, f.pairs_ratio, f.means_noise, f.pairs_noise
+                 standard errors {:.1e} and {:.1e}){}.\n\n{out}",
+                f.means_ratio,
+                f.pairs_ratio,
+                f.means_noise,
+                f.pairs_noise,
+                f.activity_ratio
+                    .map(|r| format!("; the distribution P(K) of active cells {r:.2}×"))
+                    .unwrap_or_default()
             );
         }
         if let Some(f) = &self.free_runs {
@@ -287,41 +300,5 @@ impl Comparison {
             ));
         }
         out
-    }
-
-    /// One scatter per statistic, model against data with y = x, named `{prefix}{name}.svg`
-    /// in `dir`; returns the files written.
-    #[cfg(feature = "plot")]
-    pub fn write_figures(
-        &self,
-        dir: &std::path::Path,
-        prefix: &str,
-        model_name: &str,
-    ) -> Result<Vec<std::path::PathBuf>> {
-        let mut files = Vec::new();
-        for s in &self.statistics {
-            let path = dir.join(format!("{prefix}{}.svg", s.name));
-            let a = &s.agreement;
-            scatter_with_diagonal(
-                &path,
-                &Figure {
-                    title: format!(
-                        "{model_name}: {} (r = {:.3})",
-                        s.name.replace('_', " "),
-                        a.pearson
-                    ),
-                    x_label: format!("data {}", s.symbol),
-                    y_label: format!("model {}", s.symbol),
-                    series: vec![Series::paired(
-                        format!("{} entries", a.count),
-                        &s.data,
-                        &s.model,
-                    )],
-                    integer_x: false,
-                },
-            )?;
-            files.push(path);
-        }
-        Ok(files)
     }
 }

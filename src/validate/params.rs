@@ -43,6 +43,9 @@ impl Params {
     pub fn of_file(file: &crate::data::ModelFile) -> crate::Result<Self> {
         Ok(match file.kind {
             crate::data::ModelKind::Ising => Params::from(&file.to_ising::<f64>()?),
+            crate::data::ModelKind::KPairwise => {
+                Params::from(file.to_k_pairwise::<f64>()?.pairwise())
+            }
             crate::data::ModelKind::Kinetic => Params::from(&file.to_kinetic::<f64>()?),
         })
     }

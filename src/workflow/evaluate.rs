@@ -5,8 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     data::{ModelFile, ModelKind},
-    sample::{AisSettings, MAX_EXACT_SPINS},
-    validate::{ais_scores, ising_score, kinetic_score, pseudo_log_likelihood, Measure, Score},
+    model::Equilibrium,
+    sample::{AisSettings, ExactDistribution, MAX_EXACT_SPINS},
+    validate::{
+        ais_scores_of, flip_pseudo_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure,
+        Score,
+    },
     Raster, Result, Transitions,
 };
 
@@ -56,15 +60,22 @@ pub fn evaluate(file: &ModelFile, data: &Raster, how: &Evaluation) -> Result<Sco
             let transitions = Transitions::within_repeats(data, how.repeat_bins)?;
             kinetic_score(&file.to_kinetic::<f64>()?, &transitions)
         }
-        ModelKind::Ising => {
-            let model = file.to_ising::<f64>()?;
+        ModelKind::Ising | ModelKind::KPairwise => {
+            let model = file.to_equilibrium::<f64>()?;
             match how.method {
-                ScoreMethod::Auto if file.n <= MAX_EXACT_SPINS => ising_score(&model, data),
+                ScoreMethod::Auto if file.n <= MAX_EXACT_SPINS => Ok(Score {
+                    value: ExactDistribution::new(&model)?.log_likelihood(data)?,
+                    measure: Measure::Exact,
+                    std_error: None,
+                }),
                 ScoreMethod::Auto | ScoreMethod::Ais => {
-                    Ok(ais_scores(&model, &[data], &how.ais)?.remove(0))
+                    Ok(ais_scores_of(&model, &[data], &how.ais)?.remove(0))
                 }
                 ScoreMethod::Pseudo => Ok(Score {
-                    value: pseudo_log_likelihood(&model, data)?,
+                    value: match &model {
+                        Equilibrium::Ising(m) => pseudo_log_likelihood(m, data)?,
+                        Equilibrium::KPairwise(m) => flip_pseudo_log_likelihood(m, data)?,
+                    },
                     measure: Measure::Pseudo,
                     std_error: None,
                 }),

@@ -140,6 +140,11 @@ impl FitJob {
             ModelKind::Kinetic => {
                 FitSettings::Kinetic(serde_json::from_value(value).map_err(unreadable)?)
             }
+            ModelKind::KPairwise => {
+                return Err(Error::Shape(format!(
+                    "{shown}: a checkpoint of a k-pairwise fit, which this spinfer does not run"
+                )))
+            }
         };
         if let Some(k) = iters {
             settings.set_max_iters(k);

@@ -54,6 +54,7 @@ impl Report {
         let kind = match self.file.kind {
             ModelKind::Ising => "Ising",
             ModelKind::Kinetic => "Kinetic",
+            ModelKind::KPairwise => "K-pairwise",
         };
         let mut first = format!(
             "fitted {kind} model ({} spins) by {}: {} iterations, {}, max|grad| {:.2e}",
