@@ -8,7 +8,7 @@ pub use clap::ValueEnum;
 
 use crate::{
     data::{Layout, ModelKind},
-    fit::{Estimator, IsingMethod, Stepping},
+    fit::{EquilibriumModel, Estimator, IsingMethod, Stepping},
     init::Init,
     optim::OptimizerKind,
     sample::SamplerKind,
@@ -66,6 +66,7 @@ pub fn all() -> Vec<(&'static str, Vec<String>)> {
         ("solver", names::<SolverKind>()),
         ("init", names::<Init>()),
         ("optimizer", names::<OptimizerKind>()),
+        ("model", names::<EquilibriumModel>()),
         ("method", names::<IsingMethod>()),
         ("sampler", names::<SamplerKind>()),
         ("estimator", names::<Estimator>()),
@@ -96,6 +97,7 @@ mod tests {
         same_names::<Init>();
         same_names::<OptimizerKind>();
         same_names::<IsingMethod>();
+        same_names::<EquilibriumModel>();
         same_names::<SamplerKind>();
         same_names::<Estimator>();
         same_names::<Stepping>();

@@ -159,3 +159,77 @@ fn compare_reports_p_of_k_within_the_data_split_half_difference() {
     let md = std::fs::read_to_string(d.join("cmp/compare.md")).unwrap();
     assert!(md.contains("P(K)"), "{md}");
 }
+
+#[test]
+fn fit_learns_the_k_pairwise_maximum_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let m = write_model(d);
+    let data = write_data(d, &m, 20_000);
+    for (model, out) in [("k-pairwise", "fitted.json"), ("pairwise", "pairwise.json")] {
+        ok(
+            d,
+            &[
+                "fit",
+                "ising",
+                "d.txt",
+                "--model",
+                model,
+                "--sampler",
+                "exact",
+                "--quiet",
+                "--out",
+                out,
+            ],
+        );
+    }
+    let fitted = ModelFile::read(&d.join("fitted.json")).unwrap();
+    let pairwise = ModelFile::read(&d.join("pairwise.json")).unwrap();
+    assert_eq!(fitted.kind, spinfer::data::ModelKind::KPairwise);
+    assert_eq!(fitted.metrics["converged"], true, "{}", fitted.metrics);
+    // At the maximum of the likelihood the model's P(K) is the data's for every K with a
+    // parameter of its own (3 up to the largest K of the data, whose parameter is shared
+    // by every larger K: their sum is the data's).
+    let p_fit = exact_activity(&fitted.to_equilibrium().unwrap());
+    let p_data = activity(&data);
+    let top = (0..=N).rev().find(|&k| p_data[k] > 0.0).unwrap();
+    for k in 3..top {
+        assert!(
+            (p_fit[k] - p_data[k]).abs() < 1e-6,
+            "P(K = {k}): {p_fit:?} vs {p_data:?}"
+        );
+    }
+    let tail = |p: &[f64]| p[top..].iter().sum::<f64>();
+    assert!((tail(&p_fit) - tail(&p_data)).abs() < 1e-6);
+    // V(0..2) is the gauge; the extra parameters can only raise the training likelihood.
+    assert_eq!(&fitted.v[..3], &[0.0, 0.0, 0.0]);
+    let score = |f: &ModelFile| f.metrics["train_score"]["value"].as_f64().unwrap();
+    assert!(
+        score(&fitted) > score(&pairwise),
+        "{} vs {}",
+        score(&fitted),
+        score(&pairwise)
+    );
+}
+
+#[test]
+fn a_monte_carlo_k_pairwise_fit_is_refused_before_reading_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let m = write_model(d);
+    write_data(d, &m, 1_000);
+    common::bad_input(
+        d,
+        &[
+            "fit",
+            "ising",
+            "d.txt",
+            "--model",
+            "k-pairwise",
+            "--out",
+            "k.json",
+        ],
+        &["sampler", "exact", "k-pairwise"],
+    );
+    assert!(!d.join("k.json").exists());
+}

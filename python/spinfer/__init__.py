@@ -124,6 +124,7 @@ def fit_ising(
     X: Any,
     *,
     layout: str = "samples-by-spins",
+    model: str = _ISING["model"],
     sampler: str = _ISING["sampler"],
     method: str = _ISING["method"],
     solver: str = _ISING["solver"],
@@ -167,6 +168,11 @@ def fit_ising(
     the rule off) times the data's own split-half difference; ``sampler="exact"`` (N <= 20) and
     ``method="pseudo-likelihood"`` are solved by L-BFGS to max|dL/dtheta| <= ``tol``.
 
+    ``model`` ({choices:model}): ``"k-pairwise"`` learns the K-pairwise model (Tkacik et
+    al. 2014), the pairwise model plus a potential ``V[K]`` on the number of active cells
+    (``model.V``, kind ``"k-pairwise"``); in this version with ``sampler="exact"`` only
+    (N <= 20), by L-BFGS to the maximum, where the model's P(K) is the data's.
+
     Other keywords are the command's flags (``spinfer fit ising --help``): ``method``
     ({choices:method}), ``solver`` ({choices:solver}), ``init`` ({choices:init}),
     ``optimizer`` ({choices:optimizer}), ``lr``, ``iters``, ``samples``, ``max_samples``,
@@ -200,8 +206,8 @@ def fit_ising(
     """
     data = spins(X, layout)
     given = dict(
-        method=method, sampler=sampler, solver=solver, init=init, optimizer=optimizer,
-        lr=lr, iters=iters, tol=tol, samples=samples, max_samples=max_samples,
+        model=model, method=method, sampler=sampler, solver=solver, init=init,
+        optimizer=optimizer, lr=lr, iters=iters, tol=tol, samples=samples, max_samples=max_samples,
         sweeps=sweeps, chains=chains, burn_in=burn_in, seed=seed, estimator=estimator,
         target_ratio=target_ratio, target_pearson=target_pearson, stepping=stepping,
         l1=l1, l2=l2, l1_fields=l1_fields, l2_fields=l2_fields, precision=precision,

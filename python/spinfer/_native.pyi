@@ -24,6 +24,7 @@ Fitted = Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], str]
 def fit_ising(
     x: npt.NDArray[np.uint8],
     *,
+    model: Optional[str] = None,
     method: Optional[str] = None,
     sampler: Optional[str] = None,
     solver: Optional[str] = None,

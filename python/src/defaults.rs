@@ -23,6 +23,7 @@ pub fn defaults() -> String {
     let thermo = ThermoSettings::default();
     json!({
         "fit_ising": {
+            "model": name(&ising.model),
             "method": name(&ising.method),
             "sampler": name(&ising.sampler),
             "solver": name(&ising.solver),

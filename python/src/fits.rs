@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use spinfer::{
     data::{ModelFile, ModelKind},
-    fit::{fit_kinetic_rows, FitChoices, IsingChoices, KineticChoices},
+    fit::{fit_kinetic_rows, EquilibriumModel, FitChoices, IsingChoices, KineticChoices},
     learn::{Control, Record},
     nalgebra::DVector,
     objective::Penalty,
@@ -253,7 +253,7 @@ fn job(
 /// (samples × spins) 0/1 array. With `remote`, the model averages come from it.
 #[pyfunction]
 #[pyo3(signature = (
-    x, *, method=None, sampler=None, solver=None, init=None,
+    x, *, model=None, method=None, sampler=None, solver=None, init=None,
     optimizer=None, lr=None, iters=None, tol=None, samples=None, max_samples=None,
     sweeps=None, chains=None, burn_in=None, seed=None, estimator=None,
     target_ratio=None, target_pearson=None, stepping=None, l1=0.0, l2=0.0, l1_fields=0.0,
@@ -264,6 +264,7 @@ fn job(
 pub fn fit_ising<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, u8>,
+    model: Option<&str>,
     method: Option<&str>,
     sampler: Option<&str>,
     solver: Option<&str>,
@@ -304,6 +305,7 @@ pub fn fit_ising<'py>(
             tol,
             [l1, l2, l1_fields, l2_fields],
         )?,
+        model: chosen("model", model)?,
         method: chosen("method", method)?,
         sampler: chosen("sampler", sampler)?,
         samples,
@@ -317,8 +319,12 @@ pub fn fit_ising<'py>(
         target_pearson,
         stepping: stepping.map(|st| named("stepping", st)).transpose()?,
     };
+    let kind = match choices.model {
+        EquilibriumModel::Pairwise => ModelKind::Ising,
+        EquilibriumModel::KPairwise => ModelKind::KPairwise,
+    };
     let job = job(
-        ModelKind::Ising,
+        kind,
         || FitSettings::Ising(choices.settings()),
         precision,
         iters,

@@ -93,3 +93,20 @@ def test_allowed_values_come_from_the_library():
         with pytest.raises(ValueError) as refused:
             spinfer.fit_ising(X, **{keyword: "no-such-value"})
         assert f"{', '.join(names[:-1])} or {names[-1]}" in str(refused.value), keyword
+
+
+def test_a_k_pairwise_fit_is_the_commands_and_its_file_round_trips(tmp_path, command):
+    X = planted_ising(9, seed=41).sample(10_000, seed=42)
+    np.savetxt(tmp_path / "x.txt", X.T, fmt="%d")
+    command("fit", "ising", tmp_path / "x.txt", "--model", "k-pairwise", "--sampler",
+            "exact", "--quiet", "--out", tmp_path / "k.json")  # fmt: skip
+    ours = spinfer.fit_ising(X, model="k-pairwise", sampler="exact")
+    assert ours.kind == "k-pairwise" and ours.V.shape == (10,) and ours.converged
+    same_file(ours, tmp_path / "k.json")
+    assert np.array_equal(ours.V, spinfer.load(tmp_path / "k.json").V)
+    ours.save(tmp_path / "again.json")
+    again = spinfer.load(tmp_path / "again.json")
+    assert np.array_equal(again.V, ours.V) and np.array_equal(again.J, ours.J)
+    # The model's P(K), from its own samples, is the data's.
+    result = spinfer.compare(ours, X, samples=100_000)
+    assert result["faithfulness"]["activity_ratio"] <= 1.5

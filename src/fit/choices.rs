@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
+use super::{EquilibriumModel, Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
 use crate::{
     init::Init,
     model::KineticOptions,
@@ -87,6 +87,8 @@ impl FitChoices {
 pub struct IsingChoices {
     /// Choices every fit shares.
     pub common: FitChoices,
+    /// The model learned.
+    pub model: EquilibriumModel,
     /// What is maximised.
     pub method: IsingMethod,
     /// Model side of the gradient.
@@ -118,6 +120,7 @@ impl Default for IsingChoices {
     fn default() -> Self {
         IsingChoices {
             common: FitChoices::default(),
+            model: EquilibriumModel::Pairwise,
             method: IsingMethod::Boltzmann,
             sampler: SamplerKind::Auto,
             samples: None,
@@ -152,6 +155,7 @@ impl IsingChoices {
         s.init = self.common.init;
         s.learn.target_pearson = self.target_pearson;
         s.method = self.method;
+        s.model = self.model;
         s.centred = self.stepping.map(|st| st == Stepping::Centred);
         let defaults = McmcSettings::default();
         let mcmc = s

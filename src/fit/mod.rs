@@ -10,6 +10,7 @@ pub mod auto;
 pub mod choices;
 pub mod faithful;
 pub mod ising;
+pub mod k_pairwise;
 pub mod kinetic;
 pub mod pseudo;
 pub mod settings;
@@ -33,9 +34,10 @@ pub use ising::{
     fit_ising, fit_ising_sampled, fit_ising_sampled_with, fit_ising_with, independent_model,
     ising_start,
 };
+pub use k_pairwise::fit_k_pairwise_with;
 pub use kinetic::{fit_kinetic, fit_kinetic_from, fit_kinetic_rows, fit_kinetic_with};
 pub use pseudo::fit_pseudo_likelihood;
-pub use settings::{Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
+pub use settings::{EquilibriumModel, Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
 
 /// How a fit ended, at the parameters it returns.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -14,6 +14,19 @@ use crate::{
     Error, Result,
 };
 
+/// Which equilibrium model a fit learns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum EquilibriumModel {
+    /// The pairwise model: fields h and couplings J.
+    #[default]
+    Pairwise,
+    /// The K-pairwise model: h, J and a potential V(K) on the number of active cells
+    /// (exact averages only: N <= 20).
+    KPairwise,
+}
+
 /// What an equilibrium fit maximises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
@@ -105,6 +118,9 @@ impl Faithful {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IsingFitSettings {
+    /// The model learned (pairwise, or K-pairwise).
+    #[serde(default)]
+    pub model: EquilibriumModel,
     /// What is maximised.
     #[serde(default)]
     pub method: IsingMethod,
@@ -152,6 +168,7 @@ pub struct IsingFitSettings {
 impl Default for IsingFitSettings {
     fn default() -> Self {
         IsingFitSettings {
+            model: EquilibriumModel::Pairwise,
             method: IsingMethod::Boltzmann,
             solver: SolverKind::Auto,
             optimizer: OptimizerKind::Adam,
@@ -180,6 +197,23 @@ impl IsingFitSettings {
         self.learn.check()?;
         self.penalty.check()?;
         self.mcmc.check()?;
+        if self.model == EquilibriumModel::KPairwise {
+            if self.method != IsingMethod::Boltzmann {
+                return Err(Error::setting(
+                    "method",
+                    "pseudo-likelihood",
+                    "boltzmann for the k-pairwise model",
+                ));
+            }
+            if self.sampler != SamplerKind::Exact {
+                return Err(Error::setting(
+                    "sampler",
+                    format!("{:?}", self.sampler).to_lowercase(),
+                    "exact for the k-pairwise model (N <= 20): this version learns it by \
+                     L-BFGS over exact enumeration, not yet by Monte Carlo",
+                ));
+            }
+        }
         crate::optim::AnyOptimizer::new(self.optimizer, self.lr).check()?;
         if let Some(f) = &self.faithful {
             f.check()?;

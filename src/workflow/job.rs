@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     data::{Checkpoint, ModelFile, ModelKind},
-    fit::{IsingFitSettings, KineticFitSettings},
+    fit::{EquilibriumModel, IsingFitSettings, KineticFitSettings},
     validate::Split,
     Error, Precision, Result,
 };
@@ -25,6 +25,7 @@ impl FitSettings {
     /// The model family these settings fit.
     pub fn kind(&self) -> ModelKind {
         match self {
+            FitSettings::Ising(s) if s.model == EquilibriumModel::KPairwise => ModelKind::KPairwise,
             FitSettings::Ising(_) => ModelKind::Ising,
             FitSettings::Kinetic(_) => ModelKind::Kinetic,
         }
@@ -141,9 +142,7 @@ impl FitJob {
                 FitSettings::Kinetic(serde_json::from_value(value).map_err(unreadable)?)
             }
             ModelKind::KPairwise => {
-                return Err(Error::Shape(format!(
-                    "{shown}: a checkpoint of a k-pairwise fit, which this spinfer does not run"
-                )))
+                FitSettings::Ising(serde_json::from_value(value).map_err(unreadable)?)
             }
         };
         if let Some(k) = iters {
@@ -201,7 +200,8 @@ impl FitJob {
         self
     }
 
-    /// The model family.
+    /// The model family (of the fitted model: an equilibrium fit may learn the K-pairwise
+    /// model).
     pub fn kind(&self) -> ModelKind {
         self.settings.kind()
     }

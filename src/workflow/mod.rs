@@ -35,15 +35,16 @@ pub use report::{Failure, Report};
 use crate::{
     data::{Checkpoint, DataFingerprint, ModelFile},
     fit::{
-        auto, fit_ising_sampled_with, fit_ising_with, fit_kinetic_from, warnings::data_warnings,
-        Fit, FitControl, IsingFitSettings, KineticFitSettings,
+        auto, fit_ising_sampled_with, fit_ising_with, fit_k_pairwise_with, fit_kinetic_from,
+        warnings::data_warnings, EquilibriumModel, Fit, FitControl, IsingFitSettings,
+        KineticFitSettings,
     },
     learn::{Control, Observer, Record},
-    model::Energy,
+    model::{Energy, Equilibrium, KPairwise},
     nalgebra::DVector,
-    sample::Sampler,
+    sample::{ExactDistribution, Sampler, MAX_EXACT_SPINS},
     solve::SolverKind,
-    validate::{ising_score, kinetic_score, Measure, Params, Score},
+    validate::{flip_pseudo_log_likelihood, ising_score, kinetic_score, Measure, Params, Score},
     Error, Ising, KineticIsing, Precision, Raster, Real, Result, Transitions,
 };
 
@@ -109,6 +110,14 @@ pub fn run_sampled<T: Real, S: Sampler<T, Ising<T>>>(
     let FitSettings::Ising(settings) = &job.settings else {
         return Err(Error::Shape("a sampler is given only to equilibrium fits".into()).into());
     };
+    if settings.model != EquilibriumModel::Pairwise {
+        return Err(Error::setting(
+            "model",
+            "k-pairwise",
+            "pairwise when the model averages come from a sampler of the caller's",
+        )
+        .into());
+    }
     if job.precision != Precision::of::<T>() {
         return Err(Error::Shape("the sampler's precision is not the job's".into()).into());
     }
@@ -176,11 +185,49 @@ fn ising<T: Real>(
 ) -> std::result::Result<Report, Failure> {
     let (train, held_out) = split_samples(data, job)?;
     let core = Core::new(job, DataFingerprint::of(&train), train.n_spins())?;
-    core.finish(
-        observer,
-        |o, control| fit_ising_with::<T>(&train, settings, None, &mut Heard(o), control),
-        |fit| ising_scores(&fit.model, &train, held_out.as_ref()),
-    )
+    match settings.model {
+        EquilibriumModel::Pairwise => core.finish(
+            observer,
+            |o, control| fit_ising_with::<T>(&train, settings, None, &mut Heard(o), control),
+            |fit| ising_scores(&fit.model, &train, held_out.as_ref()),
+        ),
+        EquilibriumModel::KPairwise => core.finish(
+            observer,
+            |o, control| fit_k_pairwise_with::<T>(&train, settings, &mut Heard(o), control),
+            |fit| {
+                equilibrium_scores(
+                    &Equilibrium::KPairwise(fit.model.clone()),
+                    &train,
+                    held_out.as_ref(),
+                )
+            },
+        ),
+    }
+}
+
+/// The training and held-out scores of an equilibrium model of either family: exact up to
+/// 20 spins, the pseudo-log-likelihood above (as for the pairwise fit's own scores).
+fn equilibrium_scores<T: Real>(
+    model: &Equilibrium<T>,
+    train: &Raster,
+    held_out: Option<&Raster>,
+) -> Result<(Score, Option<Score>)> {
+    let score = |data: &Raster| -> Result<Score> {
+        if model.n_spins() <= MAX_EXACT_SPINS {
+            Ok(Score {
+                value: ExactDistribution::new(model)?.log_likelihood(data)?,
+                measure: Measure::Exact,
+                std_error: None,
+            })
+        } else {
+            Ok(Score {
+                value: flip_pseudo_log_likelihood(model, data)?,
+                measure: Measure::Pseudo,
+                std_error: None,
+            })
+        }
+    };
+    Ok((score(train)?, held_out.map(score).transpose()?))
 }
 
 fn kinetic<T: Real>(
@@ -283,6 +330,15 @@ impl<T: Real> Fitted for Ising<T> {
     }
     fn params(&self) -> Params {
         Params::from(self)
+    }
+}
+
+impl<T: Real> Fitted for KPairwise<T> {
+    fn file(&self) -> ModelFile {
+        ModelFile::from_k_pairwise(self)
+    }
+    fn params(&self) -> Params {
+        Params::from(self.pairwise())
     }
 }
 

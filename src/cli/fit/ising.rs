@@ -2,7 +2,7 @@
 
 use spinfer::{
     data::ModelKind,
-    fit::IsingChoices,
+    fit::{EquilibriumModel, IsingChoices},
     workflow::{FitData, FitSettings},
     Result,
 };
@@ -10,10 +10,13 @@ use spinfer::{
 use super::{output::run_and_save, IsingArgs};
 
 pub fn run(a: IsingArgs) -> Result<()> {
-    let job = a.common.job(
-        || FitSettings::Ising(choices(&a).settings()),
-        ModelKind::Ising,
-    )?;
+    let kind = match a.model {
+        EquilibriumModel::Pairwise => ModelKind::Ising,
+        EquilibriumModel::KPairwise => ModelKind::KPairwise,
+    };
+    let job = a
+        .common
+        .job(|| FitSettings::Ising(choices(&a).settings()), kind)?;
     a.common.check_paths()?;
     let started = std::time::Instant::now();
     let data = crate::cli::memory::read_raster(&a.common.data, a.common.layout)?;
@@ -24,6 +27,7 @@ pub fn run(a: IsingArgs) -> Result<()> {
 fn choices(a: &IsingArgs) -> IsingChoices {
     IsingChoices {
         common: a.common.choices(),
+        model: a.model,
         method: a.method,
         sampler: a.sampler,
         samples: a.samples,

@@ -29,6 +29,11 @@ pub enum FitCommand {
 pub struct IsingArgs {
     #[command(flatten)]
     common: CommonFit,
+    /// The model: pairwise (h, J), or k-pairwise (h, J and a potential V(K) on the number
+    /// of active cells, Tkačik et al. 2014; with --sampler exact, N <= 20, by L-BFGS to the
+    /// maximum, where the model's P(K) is the data's).
+    #[arg(long, value_enum, default_value = "pairwise")]
+    model: spinfer::fit::EquilibriumModel,
     /// Model side of the gradient: auto (Metropolis chains while their diagnostics certify
     /// them, replica exchange from the first iteration where they do not), metropolis,
     /// gibbs, tempering (replica exchange) or exact (N <= 20).
