@@ -227,9 +227,9 @@ fn a_monte_carlo_k_pairwise_fit_is_refused_before_reading_the_data() {
             "--model",
             "k-pairwise",
             "--out",
-            "k.json",
+            "fitted.json",
         ],
         &["sampler", "exact", "k-pairwise"],
     );
-    assert!(!d.join("k.json").exists());
+    assert!(!d.join("fitted.json").exists());
 }
