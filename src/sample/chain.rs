@@ -1,6 +1,6 @@
 //! One single-spin-flip chain and what every chain driver shares: its acceptance rule, the
 //! Monte Carlo settings, and a chain's run. Both the chains of [`super::chains`] and the
-//! vectorised kernel of [`super::lanes`] build on these (neither imports the other's types).
+//! vectorised kernel of `sample::lanes` build on these (neither imports the other's types).
 
 use nalgebra::DMatrix;
 use rand::Rng;
@@ -47,7 +47,7 @@ pub struct McmcSettings {
     pub seed: u64,
     /// Estimate the averages from the conditional means c_i = E[s_i | s_∖i] of every
     /// recorded sample instead of the spins themselves, where the statistics support it
-    /// ([`Statistics::average_conditional`]): unbiased, with a smaller variance.
+    /// ([`crate::Statistics::average_conditional`]): unbiased, with a smaller variance.
     #[serde(default)]
     pub rao_blackwell: bool,
     /// Persistent chains: at every call, restart one chain (in turn) from a random

@@ -89,6 +89,8 @@ pub struct FitJob {
     pub checkpoint_every: usize,
     /// The model the data were generated from: the report gains the RMSE against it.
     pub truth: Option<ModelFile>,
+    /// How messages name the true model (its file).
+    pub truth_source: String,
     /// Seconds the front end spent reading or packing the data (kept in the metrics).
     pub input_seconds: f64,
     /// Names of the cells, kept in the model file.
@@ -112,6 +114,7 @@ impl FitJob {
             checkpoint: None,
             checkpoint_every: Self::CHECKPOINT_EVERY,
             truth: None,
+            truth_source: "the true model".into(),
             input_seconds: 0.0,
             labels: Vec::new(),
             source: "the data".into(),
@@ -181,9 +184,11 @@ impl FitJob {
         Ok(self)
     }
 
-    /// The model the data were generated from, of the fit's family and size.
-    pub fn with_truth(mut self, truth: Option<ModelFile>) -> Self {
+    /// The model the data were generated from, of the fit's family and size; `source`
+    /// names it in messages.
+    pub fn with_truth(mut self, truth: Option<ModelFile>, source: impl Into<String>) -> Self {
         self.truth = truth;
+        self.truth_source = source.into();
         self
     }
 

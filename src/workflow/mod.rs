@@ -376,7 +376,8 @@ impl<'a> Core<'a> {
         let truth = match &job.truth {
             Some(t) if t.kind != job.kind() || t.n != n => {
                 return Err(Error::Shape(format!(
-                    "the true model is a {:?} model of {} spins, the fit a {:?} model of {n}",
+                    "{}: the true model is a {:?} model of {} spins, the fit a {:?} model of {n}",
+                    job.truth_source,
                     t.kind,
                     t.n,
                     job.kind()

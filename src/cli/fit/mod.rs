@@ -16,6 +16,7 @@ use spinfer::{
 };
 
 use super::CommonFit;
+use crate::cli::console::Shown;
 
 #[derive(Subcommand, Debug)]
 pub enum FitCommand {
@@ -152,6 +153,12 @@ impl CommonFit {
         Ok(job
             .with_split(self.split)
             .with_checkpoint(self.checkpoint.clone(), self.checkpoint_every)?
-            .with_truth(truth))
+            .with_truth(
+                truth,
+                self.truth
+                    .as_ref()
+                    .map(|p| p.shown().to_string())
+                    .unwrap_or_default(),
+            ))
     }
 }
