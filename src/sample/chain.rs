@@ -2,16 +2,17 @@
 //! Monte Carlo settings, and a chain's run. Both the chains of [`super::chains`] and the
 //! vectorised kernel of `sample::lanes` build on these (neither imports the other's types).
 
-use nalgebra::DMatrix;
+use nalgebra::DVector;
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
+use super::fold::ConditionalFold;
 use crate::{
     kernels::fastmath::tanh_half_into,
     model::{flip, FlipEnergy},
     raster::{Raster, Spin},
-    Error, Real, Result,
+    Error, Real, Result, Statistics,
 };
 
 /// The acceptance rule of a single-spin-flip chain.
@@ -185,10 +186,11 @@ pub struct Chain {
 pub const RESTART_BURN_IN: usize = 50;
 
 /// What one chain returns from a call: its samples and, for the Rao–Blackwellised estimator,
-/// the conditional mean of every spin in every sample.
+/// the average of the statistics from the conditional means of its samples
+/// ([`crate::Statistics::average_conditional`], folded as the samples come).
 pub(super) struct ChainRun {
     pub(super) samples: Raster,
-    pub(super) conditional: Option<DMatrix<f32>>,
+    pub(super) conditional: Option<DVector<f64>>,
 }
 
 impl Chain {
@@ -215,11 +217,14 @@ impl Chain {
         }
     }
 
+    /// `samples` samples after the burn-in this chain needs; with `rao_blackwell` statistics,
+    /// their Rao–Blackwellised average too.
     pub(super) fn run<T: Real, M: FlipEnergy<T>, U: UpdateRule>(
         &mut self,
         model: &M,
         samples: usize,
         settings: &McmcSettings,
+        rao_blackwell: Option<&dyn Statistics>,
     ) -> ChainRun {
         let n = model.n_spins();
         if self.spins.len() != n || !settings.persistent {
@@ -232,10 +237,8 @@ impl Chain {
         }
         self.burned_in = true;
         let mut out = Raster::zeros(n, samples);
-        let mut conditional = settings
-            .rao_blackwell
-            .then(|| DMatrix::<f32>::zeros(n, samples));
-        let mut deltas = vec![0.0f64; if settings.rao_blackwell { n } else { 0 }];
+        let mut fold = rao_blackwell.map(|stats| ConditionalFold::new(stats, n, samples));
+        let mut deltas = vec![0.0f64; if fold.is_some() { n } else { 0 }];
         for t in 0..samples {
             sweeps::<T, M, U>(
                 model,
@@ -245,14 +248,16 @@ impl Chain {
                 settings.sweeps,
             );
             out.set_column(t, &self.spins);
-            if let Some(c) = &mut conditional {
+            if let Some(fold) = &mut fold {
                 // E[s_i | s_∖i] = tanh((E(s_i = −1) − E(s_i = +1)) / 2) = tanh(s_i ΔE_i / 2).
                 for (i, d) in deltas.iter_mut().enumerate() {
                     *d = self.spins[i] as f64 * model.flip_delta(&self.spins, &local, i).as_f64();
                 }
-                tanh_half_into(&deltas, c.column_mut(t).as_mut_slice());
+                tanh_half_into(&deltas, fold.column(t));
+                fold.recorded(&out, t);
             }
         }
+        let conditional = fold.and_then(|f| f.finish(&out));
         ChainRun {
             samples: out,
             conditional,

@@ -111,7 +111,11 @@ impl<U: UpdateRule> Mcmc<U> {
 
     /// Every chain's run: groups of [`LANES`] chains through the vectorised kernel for
     /// pairwise models, one chain at a time otherwise; groups or chains in parallel.
-    fn run_all<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Vec<ChainRun> {
+    fn run_all<T: Real, M: FlipEnergy<T>>(
+        &mut self,
+        model: &M,
+        rao_blackwell: Option<&dyn Statistics>,
+    ) -> Vec<ChainRun> {
         if self.settings.restarts && self.settings.persistent && !self.chains.is_empty() {
             let k = (self.calls % self.chains.len() as u64) as usize;
             let chain = &mut self.chains[k];
@@ -132,21 +136,21 @@ impl<U: UpdateRule> Mcmc<U> {
                 .par_chunks_mut(LANES)
                 .zip(shares.par_chunks(LANES))
                 .flat_map_iter(|(group, shares)| {
-                    run_group::<T, U>(group, pairwise, shares, settings)
+                    run_group::<T, U>(group, pairwise, shares, settings, rao_blackwell)
                 })
                 .collect(),
             None => self
                 .chains
                 .par_iter_mut()
                 .zip(shares)
-                .map(|(chain, m)| chain.run::<T, M, U>(model, m, settings))
+                .map(|(chain, m)| chain.run::<T, M, U>(model, m, settings, rao_blackwell))
                 .collect(),
         }
     }
 
     /// Draws `settings.samples` samples from the model, split evenly over the chains.
     pub fn sample<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Raster {
-        let runs = self.run_all(model);
+        let runs = self.run_all(model, None);
         let parts: Vec<Raster> = runs.into_iter().map(|r| r.samples).collect();
         Raster::concat(&parts).expect("all chains have the model's size")
     }
@@ -189,19 +193,19 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for Mcmc<U> {
     fn averages(&mut self, model: &M, stats: &dyn Statistics) -> Result<ModelAverages> {
         let samples = self.settings.samples;
         crate::raster::check_request("samples", samples, model.n_spins(), samples)?;
-        let runs = self.run_all(model);
-        let per_chain: Vec<DVector<f64>> = runs
-            .par_iter()
-            .map(|run| {
-                run.conditional
-                    .as_ref()
-                    .and_then(|c| stats.average_conditional(&run.samples, c))
-                    .unwrap_or_else(|| stats.average(&run.samples))
-            })
-            .collect();
+        let runs = self.run_all(model, self.settings.rao_blackwell.then_some(stats));
         let weights: Vec<f64> = runs.iter().map(|r| r.samples.n_samples() as f64).collect();
+        let (parts, per_chain): (Vec<Raster>, Vec<DVector<f64>>) = runs
+            .into_par_iter()
+            .map(|run| {
+                let average = match run.conditional {
+                    Some(a) => a,
+                    None => stats.average(&run.samples),
+                };
+                (run.samples, average)
+            })
+            .unzip();
         let (stats, std_error) = pool(&per_chain, &weights);
-        let parts: Vec<Raster> = runs.into_iter().map(|r| r.samples).collect();
         self.last = Some(Raster::concat(&parts)?);
         Ok(ModelAverages {
             stats,

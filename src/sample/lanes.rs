@@ -11,11 +11,13 @@
 
 use std::sync::Arc;
 
-use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::chain::{Chain, ChainRun, McmcSettings, UpdateRule};
+use super::{
+    chain::{Chain, ChainRun, McmcSettings, UpdateRule},
+    fold::ConditionalFold,
+};
 use crate::{
     kernels::{
         aligned::{padded, AlignedF32},
@@ -24,7 +26,7 @@ use crate::{
     },
     model::Pairwise,
     raster::Raster,
-    Real,
+    Real, Statistics,
 };
 
 /// Chains per group.
@@ -520,6 +522,7 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
     model: Pairwise<'_, T>,
     shares: &[usize],
     settings: &McmcSettings,
+    rao_blackwell: Option<&dyn Statistics>,
 ) -> Vec<ChainRun> {
     let n = model.fields.len();
     let lanes = chains.len();
@@ -556,9 +559,9 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
     }
     let longest = shares.iter().cloned().max().unwrap_or(0);
     let mut out: Vec<Raster> = shares.iter().map(|&m| Raster::zeros(n, m)).collect();
-    let mut conditional: Vec<Option<DMatrix<f32>>> = shares
+    let mut folds: Vec<Option<ConditionalFold>> = shares
         .iter()
-        .map(|&m| settings.rao_blackwell.then(|| DMatrix::zeros(n, m)))
+        .map(|&m| rao_blackwell.map(|stats| ConditionalFold::new(stats, n, m)))
         .collect();
     let mut all = [false; LANES];
     all[..lanes].fill(true);
@@ -579,12 +582,13 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
                     words[l] = 0;
                 }
             }
-            if let Some(c) = &mut conditional[l] {
+            if let Some(fold) = &mut folds[l] {
                 // E[s_i | s_∖i] = tanh f_i for a pairwise model.
                 tanh_into(
                     &group.fields.as_slice()[l * group.stride..l * group.stride + n],
-                    c.column_mut(t).as_mut_slice(),
+                    fold.column(t),
                 );
+                fold.recorded(&out[l], t);
             }
         }
     }
@@ -593,10 +597,10 @@ pub(super) fn run_group<T: Real, U: UpdateRule>(
         chain.spins = group.lane_spins(l).map(|s| s as i8).collect();
     }
     out.into_iter()
-        .zip(conditional)
-        .map(|(samples, conditional)| ChainRun {
+        .zip(folds)
+        .map(|(samples, fold)| ChainRun {
+            conditional: fold.and_then(|f| f.finish(&samples)),
             samples,
-            conditional,
         })
         .collect()
 }

@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod diagnostics;
 pub mod draw;
 pub mod exact;
+mod fold;
 pub mod free_runs;
 pub mod fresh;
 pub mod gibbs;

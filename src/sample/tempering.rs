@@ -28,7 +28,7 @@
 //!   own, and groups of eight runs are independent, so a seed gives the same samples
 //!   whatever the number of threads.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -38,6 +38,7 @@ use super::{
     chain::{Chain, McmcSettings, UpdateRule},
     chains::pool,
     diagnostics::{ChainDiagnostics, Tempering},
+    fold::ConditionalFold,
     lanes::{LaneLadder, LANES},
     MetropolisRule, ModelAverages, Sampler,
 };
@@ -451,8 +452,8 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Ladder for Scalar<'_, T, M, U> {
 struct BankRun {
     /// β = 1 samples of each run.
     samples: Vec<Raster>,
-    /// Conditional means of each run's samples (Rao–Blackwellised estimator).
-    conditional: Vec<Option<DMatrix<f32>>>,
+    /// Rao–Blackwellised average of each run's statistics.
+    conditional: Vec<Option<DVector<f64>>>,
     /// E and the number of active cells of every β = 1 sample, per run.
     energy: Vec<Vec<f64>>,
     active: Vec<Vec<f64>>,
@@ -485,7 +486,8 @@ struct Stretch<'a> {
     /// Recorded samples of each run of the bank.
     shares: &'a [usize],
     sweeps: usize,
-    rao_blackwell: bool,
+    /// Statistics to average from the conditional means (Rao–Blackwellised).
+    rao_blackwell: Option<&'a dyn Statistics>,
     record_levels: bool,
     first_round: u64,
 }
@@ -497,13 +499,16 @@ fn run_bank(ladder: &mut dyn Ladder, state: &mut BankState<'_>, job: Stretch<'_>
     let lanes = state.swaps.len();
     let n = state.replicas[0][0].spins.len();
     let longest = job.shares.iter().copied().max().unwrap_or(0);
+    let mut folds: Vec<Option<ConditionalFold>> = job
+        .shares
+        .iter()
+        .map(|&m| {
+            job.rao_blackwell
+                .map(|stats| ConditionalFold::new(stats, n, m))
+        })
+        .collect();
     let mut out = BankRun {
         samples: job.shares.iter().map(|&m| Raster::zeros(n, m)).collect(),
-        conditional: job
-            .shares
-            .iter()
-            .map(|&m| job.rao_blackwell.then(|| DMatrix::zeros(n, m)))
-            .collect(),
         energy: vec![Vec::with_capacity(longest); lanes],
         active: vec![Vec::with_capacity(longest); lanes],
         sums: vec![(0.0, 0.0); k_levels],
@@ -577,8 +582,9 @@ fn run_bank(ladder: &mut dyn Ladder, state: &mut BankState<'_>, job: Stretch<'_>
                     words[l] = 0;
                 }
             }
-            if let Some(c) = &mut out.conditional[l] {
-                ladder.conditional(l, c.column_mut(t).as_mut_slice());
+            if let Some(fold) = &mut folds[l] {
+                ladder.conditional(l, fold.column(t));
+                fold.recorded(&out.samples[l], t);
             }
             if let Some(levels) = &mut out.levels {
                 for (k, e) in energies.iter().enumerate() {
@@ -593,6 +599,11 @@ fn run_bank(ladder: &mut dyn Ladder, state: &mut BankState<'_>, job: Stretch<'_>
         }
     }
     ladder.store(&mut state.replicas);
+    out.conditional = folds
+        .into_iter()
+        .zip(&out.samples)
+        .map(|(fold, samples)| fold.and_then(|f| f.finish(samples)))
+        .collect();
     out
 }
 
@@ -723,6 +734,7 @@ impl<U: UpdateRule> ReplicaExchange<U> {
         burn_in: usize,
         samples: usize,
         record: bool,
+        rao_blackwell: Option<&dyn Statistics>,
     ) -> Vec<BankRun> {
         let runs = self.settings.runs;
         let shares: Vec<usize> = (0..runs)
@@ -763,7 +775,7 @@ impl<U: UpdateRule> ReplicaExchange<U> {
             burn_in,
             shares: &[],
             sweeps: self.settings.sweeps,
-            rao_blackwell: self.settings.rao_blackwell && record,
+            rao_blackwell: rao_blackwell.filter(|_| self.settings.rao_blackwell && record),
             record_levels: self.record_levels && record,
             first_round,
         };
@@ -847,7 +859,7 @@ impl<U: UpdateRule> ReplicaExchange<U> {
         }
         if self.settings.ladder.is_none() {
             for round in 1..=ADAPT_ROUNDS as u64 {
-                let runs = self.stretch(model, ADAPT_SWEEPS, 0, false);
+                let runs = self.stretch(model, ADAPT_SWEEPS, 0, false, None);
                 let levels = self.state.betas.len();
                 let mut sums = vec![(0.0, 0.0); levels];
                 let mut count = 0.0;
@@ -875,7 +887,7 @@ impl<U: UpdateRule> ReplicaExchange<U> {
                 self.replace_ladder(betas, self.state.rounds.wrapping_add(round));
             }
         }
-        self.stretch(model, self.settings.burn_in, 0, false);
+        self.stretch(model, self.settings.burn_in, 0, false, None);
         for level in &mut self.state.replicas {
             for chain in level.iter_mut() {
                 chain.burned_in = true;
@@ -883,10 +895,15 @@ impl<U: UpdateRule> ReplicaExchange<U> {
         }
     }
 
-    /// Draws `samples` β = 1 samples (runs in order), keeping the diagnostics.
-    fn draw<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Vec<BankRun> {
+    /// Draws `samples` β = 1 samples (runs in order), keeping the diagnostics; with
+    /// `rao_blackwell` statistics, their Rao–Blackwellised average for each run.
+    fn draw<T: Real, M: FlipEnergy<T>>(
+        &mut self,
+        model: &M,
+        rao_blackwell: Option<&dyn Statistics>,
+    ) -> Vec<BankRun> {
         self.prepare(model);
-        let runs = self.stretch(model, 0, self.state.samples, true);
+        let runs = self.stretch(model, 0, self.state.samples, true, rao_blackwell);
         let diagnostics = self.diagnose(&runs);
         // Learning moves the model away from the one the ladder was placed for: when a
         // pair of levels has nearly stopped swapping, the next call places it again from
@@ -961,7 +978,7 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for ReplicaExchange
     fn averages(&mut self, model: &M, stats: &dyn Statistics) -> Result<ModelAverages> {
         let samples = self.state.samples;
         crate::raster::check_request("samples", samples, model.n_spins(), samples)?;
-        let runs = self.draw(model);
+        let runs = self.draw(model, Some(stats));
         let mut parts = Vec::new();
         let mut conditional = Vec::new();
         for r in runs {
@@ -970,12 +987,8 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for ReplicaExchange
         }
         let per_run: Vec<DVector<f64>> = parts
             .par_iter()
-            .zip(&conditional)
-            .map(|(s, c)| {
-                c.as_ref()
-                    .and_then(|c| stats.average_conditional(s, c))
-                    .unwrap_or_else(|| stats.average(s))
-            })
+            .zip(conditional)
+            .map(|(s, c)| c.unwrap_or_else(|| stats.average(s)))
             .collect();
         let weights: Vec<f64> = parts.iter().map(|r| r.n_samples() as f64).collect();
         let (stats, std_error) = pool(&per_run, &weights);
@@ -1074,7 +1087,7 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Sampler<T, M> for ReplicaExchange
 impl<U: UpdateRule> ReplicaExchange<U> {
     /// Draws `settings.samples` samples at β = 1 (runs in order).
     pub fn sample<T: Real, M: FlipEnergy<T>>(&mut self, model: &M) -> Raster {
-        let runs = self.draw(model);
+        let runs = self.draw(model, None);
         let parts: Vec<Raster> = runs.into_iter().flat_map(|r| r.samples).collect();
         Raster::concat(&parts).expect("all runs have the model's size")
     }

@@ -128,11 +128,93 @@ impl Statistics for PairStatistics {
 /// Samples per block of the spin–conditional product: an N × 256 block of each side.
 const PRODUCT_BLOCK: usize = 256;
 
-/// P = Σ_t s(t) c(t)ᵀ (N × N), P_ij = Σ_t s_i(t) c_j(t): per block of samples one f32
-/// matrix product of the ±1 spins with the conditional means (matrixmultiply's kernel,
-/// transposes by strides), the blocks summed in f64 in order, so the result does not
-/// depend on the number of threads.
+/// The sparse product is used when the spins' minority states (a cell's spikes, or its
+/// silences if it fires more often than not) make up at most this share of the samples:
+/// it then adds a column of N conditional means per minority state (N² · share · M adds)
+/// where the dense product multiplies every pair in every sample (2 N² M flops).
+const SPARSE_PRODUCT_BELOW: f64 = 0.125;
+
+/// P = Σ_t s(t) c(t)ᵀ (N × N), P_ij = Σ_t s_i(t) c_j(t), by [`sparse_product`] when the
+/// spins' minority states are rare ([`SPARSE_PRODUCT_BELOW`]), else by [`dense_product`].
 fn spin_conditional_product(samples: &Raster, conditional: &DMatrix<f32>) -> DMatrix<f64> {
+    let m = samples.n_samples();
+    let minority: u64 = samples
+        .up_counts()
+        .iter()
+        .map(|&u| u.min(m as u64 - u))
+        .sum();
+    let share = minority as f64 / (samples.n_spins() * m).max(1) as f64;
+    if share <= SPARSE_PRODUCT_BELOW {
+        sparse_product(samples, conditional)
+    } else {
+        dense_product(samples, conditional)
+    }
+}
+
+/// P = Σ_t s(t) c(t)ᵀ from the minority states: with σ_i = +1 when cell i is up in at
+/// most half the samples (else −1) and 𝟙_i(t) = [s_i(t) = σ_i], s_i = σ_i (2 𝟙_i − 1), so
+/// P_ij = σ_i (2 Σ_{t: 𝟙_i(t)} c_j(t) − Σ_t c_j(t)). Row i sums the conditional columns
+/// of its minority samples in f32 (at most M/2 terms of magnitude ≤ 1), in sample order;
+/// rows run in parallel, so the result does not depend on the number of threads.
+fn sparse_product(samples: &Raster, conditional: &DMatrix<f32>) -> DMatrix<f64> {
+    let (n, m) = (samples.n_spins(), samples.n_samples());
+    let c = conditional.as_slice();
+    let column_sums: Vec<f64> = (0..n)
+        .map(|j| conditional.row(j).iter().map(|&v| v as f64).sum())
+        .collect();
+    let ups = samples.up_counts();
+    // Row i of P, contiguous (P is filled column-major below).
+    let rows: Vec<Vec<f64>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let up_is_minority = 2 * ups[i] <= m as u64;
+            let sign = if up_is_minority { 1.0 } else { -1.0 };
+            // f32 sums of at most PRODUCT_BLOCK terms, carried into f64.
+            let mut acc = vec![0.0f32; n];
+            let mut total = vec![0.0f64; n];
+            let mut terms = 0;
+            for (w, &word) in samples.row(i).iter().enumerate() {
+                let mut bits = if up_is_minority { word } else { !word };
+                let valid = (m - w * 64).min(64);
+                if valid < 64 {
+                    bits &= (1u64 << valid) - 1;
+                }
+                while bits != 0 {
+                    let t = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    for (a, &v) in acc.iter_mut().zip(&c[t * n..(t + 1) * n]) {
+                        *a += v;
+                    }
+                    terms += 1;
+                    if terms == PRODUCT_BLOCK {
+                        carry(&mut acc, &mut total);
+                        terms = 0;
+                    }
+                }
+            }
+            carry(&mut acc, &mut total);
+            total
+                .iter()
+                .zip(&column_sums)
+                .map(|(&a, &all)| sign * (2.0 * a - all))
+                .collect()
+        })
+        .collect();
+    DMatrix::from_fn(n, n, |i, j| rows[i][j])
+}
+
+/// Adds the f32 partial sums to the f64 totals and clears them.
+fn carry(acc: &mut [f32], total: &mut [f64]) {
+    for (t, a) in total.iter_mut().zip(acc.iter_mut()) {
+        *t += *a as f64;
+        *a = 0.0;
+    }
+}
+
+/// P = Σ_t s(t) c(t)ᵀ: per block of samples one f32 matrix product of the ±1 spins with
+/// the conditional means (matrixmultiply's kernel, transposes by strides), the blocks
+/// summed in f64 in order, so the result does not depend on the number of threads.
+fn dense_product(samples: &Raster, conditional: &DMatrix<f32>) -> DMatrix<f64> {
     let (n, m) = (samples.n_spins(), samples.n_samples());
     let blocks: Vec<Vec<f32>> = (0..m.div_ceil(PRODUCT_BLOCK))
         .into_par_iter()
@@ -251,6 +333,46 @@ fn pairwise_pairs(raster: &Raster) -> DMatrix<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Σ_t s_i(t) c_j(t) term by term.
+    fn product_by_definition(samples: &Raster, c: &DMatrix<f32>) -> DMatrix<f64> {
+        let (n, m) = (samples.n_spins(), samples.n_samples());
+        DMatrix::from_fn(n, n, |i, j| {
+            (0..m)
+                .map(|t| samples.spin(i, t) as f64 * c[(j, t)] as f64)
+                .sum()
+        })
+    }
+
+    #[test]
+    fn both_spin_conditional_products_equal_the_definition() {
+        // 700 samples (a partial last word and more than one f32 block per row); cell 0
+        // fires in most samples, so its minority state is silence.
+        let (n, m) = (6, 700);
+        for density in [0.03, 0.5] {
+            let mut samples = Raster::zeros(n, m);
+            let mut c = DMatrix::<f32>::zeros(n, m);
+            let mut state = 99u64;
+            let mut uniform = || {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 40) as f64 / (1u64 << 24) as f64
+            };
+            for t in 0..m {
+                for i in 0..n {
+                    let p = if i == 0 { 1.0 - density } else { density };
+                    samples.set(i, t, uniform() < p);
+                    c[(i, t)] = (2.0 * uniform() - 1.0) as f32;
+                }
+            }
+            let exact = product_by_definition(&samples, &c);
+            // f32 partial sums of at most 256 terms of magnitude ≤ 1.
+            for product in [sparse_product(&samples, &c), dense_product(&samples, &c)] {
+                assert!((product - &exact).amax() < 1e-3, "density {density}");
+            }
+        }
+    }
 
     fn raster() -> Raster {
         let mut r = Raster::zeros(5, 300);
