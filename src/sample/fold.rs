@@ -85,19 +85,15 @@ impl<'s> ConditionalFold<'s> {
 mod tests {
     use super::*;
     use crate::{stats::PairStatistics, Spin};
+    use rand::RngExt;
 
     #[test]
     fn folding_in_blocks_is_the_average_over_all_samples() {
         let (n, m) = (5, 2 * FOLD_BLOCK + 37);
         let mut samples = Raster::zeros(n, m);
         let mut conditional = DMatrix::<f32>::zeros(n, m);
-        let mut state = 12345u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as f32 / (1u64 << 31) as f32
-        };
+        let mut rng = crate::seeded(12345);
+        let mut next = || rng.random::<f32>();
         for t in 0..m {
             let column: Vec<Spin> = (0..n).map(|_| if next() < 0.3 { 1 } else { -1 }).collect();
             samples.set_column(t, &column);

@@ -334,6 +334,8 @@ fn pairwise_pairs(raster: &Raster) -> DMatrix<f64> {
 mod tests {
     use super::*;
 
+    use rand::RngExt;
+
     /// Σ_t s_i(t) c_j(t) term by term.
     fn product_by_definition(samples: &Raster, c: &DMatrix<f32>) -> DMatrix<f64> {
         let (n, m) = (samples.n_spins(), samples.n_samples());
@@ -352,13 +354,8 @@ mod tests {
         for density in [0.03, 0.5] {
             let mut samples = Raster::zeros(n, m);
             let mut c = DMatrix::<f32>::zeros(n, m);
-            let mut state = 99u64;
-            let mut uniform = || {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (state >> 40) as f64 / (1u64 << 24) as f64
-            };
+            let mut rng = crate::seeded(99);
+            let mut uniform = || rng.random::<f64>();
             for t in 0..m {
                 for i in 0..n {
                     let p = if i == 0 { 1.0 - density } else { density };
