@@ -2,6 +2,7 @@
 //! agreement measures (Pearson r, slope, RMSE) between model and data values.
 
 pub mod agreement;
+pub mod collective;
 pub mod k_pairwise;
 pub mod moments;
 pub mod reproducibility;
