@@ -55,6 +55,13 @@ pub enum Error {
         /// "gradient", "log-likelihood" or "parameters".
         what: &'static str,
     },
+    /// An observer (an interrupt, a callback) stopped a fit in a phase without an iteration
+    /// to finish: the warm start, or the final comparison.
+    #[error("the fit was stopped during {during}")]
+    Interrupted {
+        /// The phase, in words ("the warm start").
+        during: &'static str,
+    },
     /// A path cannot serve its purpose: an output that is a device or a directory, two
     /// outputs (or an output and an input) that are the same file, a missing directory.
     #[error("{}: {message}", shown(path))]

@@ -435,6 +435,84 @@ fn a_signal_stops_the_fit_keeps_out_writes_the_checkpoint_and_trace() {
 
 #[cfg(unix)]
 #[test]
+fn a_signal_during_a_fresh_sample_check_ends_the_fit_within_two_seconds_with_its_trace() {
+    use std::io::{BufRead, BufReader};
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "generate",
+            "retina",
+            "--cells",
+            "300",
+            "--repeats",
+            "30",
+            "--out",
+            "r.txt",
+        ],
+    );
+    write(d, "out.json", b"old");
+    // Fixed small samples make the gradient mostly noise at once, so the checks (200,000
+    // fresh samples of 300 cells each) start within a few iterations; stderr is a pipe, so
+    // the fit logs each phase as a line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spinfer"))
+        .current_dir(d)
+        .args([
+            "fit",
+            "ising",
+            "r.txt",
+            "--out",
+            "out.json",
+            "--trace",
+            "t.csv",
+            "--samples",
+            "1000",
+            "--max-samples",
+            "1000",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("fresh-sample check") {
+            break;
+        }
+    }
+    assert!(log.contains("fresh-sample check"), "no check began: {log}");
+    let sent = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let waited = sent.elapsed();
+    let rest: Vec<String> = lines.map_while(|l| l.ok()).collect();
+    let stderr = rest.join("\n");
+    assert_eq!(status.code(), Some(128 + 15), "{log}{stderr}");
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    assert!(
+        stderr.contains("SIGTERM") && stderr.contains("fresh samples"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read(d.join("out.json")).unwrap(), b"old");
+    // The trace holds the iterations so far: its header and at least the checked one.
+    let trace = fs::read_to_string(d.join("t.csv")).unwrap();
+    assert!(
+        trace.starts_with("iteration,") && trace.lines().count() >= 2,
+        "{trace}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn a_signal_during_the_warm_start_ends_the_fit_within_two_seconds() {
     use std::time::Instant;
     let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use spinfer::{
     data::{ModelFile, ModelKind},
     fit::{fit_kinetic_rows, EquilibriumModel, FitChoices, IsingChoices, KineticChoices},
-    learn::{Control, Record},
+    learn::{Control, Phase, Record},
     nalgebra::DVector,
     objective::Penalty,
     sample::{ModelAverages, Sampler},
@@ -53,6 +53,17 @@ impl PyObserver {
 }
 
 impl FitObserver for PyObserver {
+    fn phase(&mut self, _phase: Phase) -> Control {
+        // Ctrl-C during a warm start or before a check: the fit stops there.
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => Control::Continue,
+            Err(e) => {
+                self.error = Some(e);
+                Control::Stop
+            }
+        })
+    }
+
     fn iteration(&mut self, record: &Record) -> Control {
         Python::attach(|py| match self.observe_with_gil(py, record) {
             Ok(control) => control,

@@ -1,11 +1,13 @@
 //! The stopping rule of Monte Carlo learning: stop when the model reproduces the data as
 //! well as the data reproduce themselves, judged from fresh samples.
 
+use std::time::Instant;
+
 use nalgebra::DVector;
 
 use super::Faithful;
 use crate::{
-    learn::{Control, Observer, Record},
+    learn::{Control, Observer, Phase, Record},
     model::Energy,
     sample::FreshSamples,
     stats::{Faithfulness, Moments, SplitHalf},
@@ -32,6 +34,10 @@ pub struct FaithfulCheck<'a, T: Real> {
     pub last: Option<(usize, Faithfulness, Moments)>,
     /// A failed check (the fit reports it after the loop).
     pub error: Option<crate::Error>,
+    /// Seconds spent in checks during learning.
+    pub seconds: f64,
+    /// Fresh-sample measurements made during learning (a confirmed pass makes two).
+    pub measured: usize,
 }
 
 impl<'a, T: Real> FaithfulCheck<'a, T> {
@@ -54,7 +60,40 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
             initial_samples,
             last: None,
             error: None,
+            seconds: 0.0,
+            measured: 0,
         }
+    }
+
+    /// The final comparison of the model with parameters `params` with the data, announced
+    /// to the observer as [`Phase::FinalComparison`]; `None` when the observer stops the fit
+    /// there (an interrupt: the fit ends without it). Also returns its seconds.
+    pub fn final_comparison(
+        &mut self,
+        params: &DVector<T>,
+    ) -> Result<(Option<(Faithfulness, Moments)>, f64)> {
+        let phase = Phase::FinalComparison {
+            samples: self.rule.fresh.samples,
+        };
+        if self.inner.phase(phase) == Control::Stop {
+            return Ok((None, 0.0));
+        }
+        let started = Instant::now();
+        let measured = self.measure(params)?;
+        Ok((Some(measured), started.elapsed().as_secs_f64()))
+    }
+
+    /// [`FaithfulCheck::measure_with`], timed and counted as a check during learning.
+    fn timed_check(
+        &mut self,
+        params: &DVector<T>,
+        fresh: &FreshSamples,
+    ) -> Result<(Faithfulness, Moments, bool)> {
+        let started = Instant::now();
+        let result = self.measure_with(params, fresh);
+        self.seconds += started.elapsed().as_secs_f64();
+        self.measured += 1;
+        result
     }
 
     /// The model with parameters `params` against the data, from fresh samples.
@@ -111,10 +150,33 @@ impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
         if !noisy || !k.is_multiple_of(self.rule.every) {
             return Control::Continue;
         }
-        let passes = |(f, _, certified): &(Faithfulness, Moments, bool)| {
-            *certified && f.worst_ratio() <= self.rule.target
+        let phase = Phase::FreshCheck {
+            samples: self.rule.fresh.samples,
         };
-        let first = match self.measure_certified(params) {
+        if self.inner.phase(phase) == Control::Stop {
+            return Control::Stop;
+        }
+        let control = self.check(k, params);
+        match (&self.last, control) {
+            // The check is over: a stop asked for during it ends the fit now.
+            (Some((_, f, _)), Control::Continue) => self.inner.phase(Phase::Checked {
+                means: f.means_ratio,
+                pairs: f.pairs_ratio,
+            }),
+            _ => control,
+        }
+    }
+}
+
+impl<T: Real> FaithfulCheck<'_, T> {
+    /// The check at iteration `k`: a pass is confirmed by a second measurement.
+    fn check(&mut self, k: usize, params: &DVector<T>) -> Control {
+        let target = self.rule.target;
+        let passes = |(f, _, certified): &(Faithfulness, Moments, bool)| {
+            *certified && f.worst_ratio() <= target
+        };
+        let fresh = self.rule.fresh.clone();
+        let first = match self.timed_check(params, &fresh) {
             Ok(r) => r,
             Err(e) => {
                 self.error = Some(e);
@@ -134,7 +196,7 @@ impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
             seed: self.rule.fresh.seed.wrapping_add(CONFIRM_SEED_OFFSET),
             ..self.rule.fresh.clone()
         };
-        match self.measure_with(params, &confirm) {
+        match self.timed_check(params, &confirm) {
             Ok(second) => {
                 let reached = passes(&second);
                 // Report the less flattering of the two.

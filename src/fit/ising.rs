@@ -7,7 +7,7 @@ use nalgebra::DVector;
 
 use super::{
     auto, drive, faithful::FaithfulCheck, pseudo, regularised, start, Fit, FitControl,
-    IsingFitSettings, IsingMethod, Summary,
+    IsingFitSettings, IsingMethod, Summary, Timings,
 };
 use crate::{
     init::Init,
@@ -191,7 +191,7 @@ where
     let model = match start {
         Some(m) => m,
         None if control.resume.is_some() => independent_start(data_stats.as_slice(), n),
-        None => match ising_start::<T>(data, init)? {
+        None => match ising_start_observed::<T>(data, init, observer)? {
             Some(m) => m,
             None => independent_start(data_stats.as_slice(), n),
         },
@@ -283,6 +283,7 @@ where
     let rule = settings.faithful.clone().unwrap_or_default();
     let active = monte_carlo && settings.faithful.is_some();
     let mut check = FaithfulCheck::new(observer, rule, active, data, settings.mcmc.samples);
+    let learning_started = Instant::now();
     let (learner, outcome) = drive(
         objective,
         solver,
@@ -303,6 +304,13 @@ where
         return Err(e);
     }
     let last_check = check.last.take();
+    let timings = Timings {
+        start: start_seconds,
+        learning: learning_started.elapsed().as_secs_f64() - check.seconds,
+        checks: check.seconds,
+        checks_run: check.measured,
+        ..Timings::default()
+    };
     finish(
         learner,
         outcome,
@@ -310,10 +318,10 @@ where
         Report {
             data_stats,
             constant,
-            start_seconds,
+            timings,
             centred,
             last_check,
-            check: if monte_carlo { Some(&check) } else { None },
+            check: if monte_carlo { Some(&mut check) } else { None },
         },
     )
 }
@@ -322,10 +330,10 @@ where
 struct Report<'a, 'b, T: Real> {
     data_stats: &'a DVector<f64>,
     constant: Vec<usize>,
-    start_seconds: f64,
+    timings: Timings,
     centred: bool,
     last_check: Option<(usize, Faithfulness, Moments)>,
-    check: Option<&'a FaithfulCheck<'b, T>>,
+    check: Option<&'a mut FaithfulCheck<'b, T>>,
 }
 
 /// The fit at the returned parameters: for exact objectives the last record; for Monte Carlo
@@ -345,23 +353,44 @@ where
     let model = problem.model().clone();
     let history = learner.history().clone();
     let last = history.last().cloned();
+    let mut timings = report.timings;
+    let last_record = Summary {
+        objective: ObjectiveKind::LogLikelihood,
+        value: last.as_ref().and_then(|r| r.objective),
+        max_gradient: last.as_ref().map_or(f64::NAN, |r| r.max_abs_gradient()),
+        converged: outcome.converged(),
+    };
     let (summary, faithfulness) = match report.check {
-        None => (
-            Summary {
-                objective: ObjectiveKind::LogLikelihood,
-                value: last.as_ref().and_then(|r| r.objective),
-                max_gradient: last.as_ref().map_or(f64::NAN, |r| r.max_abs_gradient()),
-                converged: outcome.converged(),
-            },
-            None,
-        ),
+        None => (last_record, None),
         Some(check) => {
             let final_iteration = history.records.len().saturating_sub(1);
-            let (faithfulness, moments) = match report.last_check {
+            let measured = match report.last_check {
                 Some((k, f, m)) if k == final_iteration && outcome == Outcome::TargetReached => {
-                    (f, m)
+                    Some((f, m))
                 }
-                _ => check.measure(model.params())?,
+                _ => {
+                    let (measured, seconds) = check.final_comparison(model.params())?;
+                    timings.comparison = seconds;
+                    measured
+                }
+            };
+            // Stopped before the final comparison: the fit ends at its last record.
+            let Some((faithfulness, moments)) = measured else {
+                return Ok(Fit {
+                    chains: problem.diagnostics(),
+                    model,
+                    history,
+                    outcome,
+                    solver,
+                    summary: Summary {
+                        value: None,
+                        ..last_record
+                    },
+                    constant_cells: report.constant,
+                    faithfulness: None,
+                    timings,
+                    centred: report.centred,
+                });
             };
             let max_gradient = fresh_max_gradient(&model, problem, report.data_stats, &moments);
             (
@@ -384,7 +413,7 @@ where
         summary,
         constant_cells: report.constant,
         faithfulness,
-        start_seconds: report.start_seconds,
+        timings,
         centred: report.centred,
     })
 }
@@ -421,6 +450,17 @@ fn fresh_max_gradient<T: Real, Q: Sampler<T, Ising<T>>>(
 
 /// The starting equilibrium model for `data`; `None` for the independent-cell start.
 pub fn ising_start<T: Real>(data: &Raster, init: Init) -> Result<Option<Ising<T>>> {
+    ising_start_observed(data, init, &mut crate::learn::NoObserver)
+}
+
+/// [`ising_start`], telling `observer` each pass of the pseudo-likelihood start
+/// ([`crate::learn::Phase::WarmStart`]); its [`crate::learn::Control::Stop`] ends the start
+/// with [`Error::Interrupted`].
+pub fn ising_start_observed<T: Real>(
+    data: &Raster,
+    init: Init,
+    observer: &mut dyn Observer<T>,
+) -> Result<Option<Ising<T>>> {
     Ok(match init {
         Init::Auto | Init::Zero => None,
         Init::MeanField => {
@@ -429,6 +469,6 @@ pub fn ising_start<T: Real>(data: &Raster, init: Init) -> Result<Option<Ising<T>
         Init::Tap => {
             Some(crate::init::mean_field::ising(data, crate::init::MeanField::Tap)?.cast())
         }
-        Init::Pseudo => Some(super::pseudo::warm_start(data)?.cast()),
+        Init::Pseudo => Some(super::pseudo::warm_start_observed(data, observer)?.cast()),
     })
 }

@@ -9,6 +9,7 @@
 
 use super::{
     drive, ising::independent_model, regularised, Fit, FitControl, IsingFitSettings, Summary,
+    Timings,
 };
 use crate::{
     learn::Observer,
@@ -65,6 +66,7 @@ pub fn fit_k_pairwise_with<T: Real>(
     let objective = Likelihood::from_data_statistics(model, stats, ExactSampler, data_stats)?
         .with_penalty(settings.penalty)?
         .with_centering(Centering::equilibrium(&means))?;
+    let learning_started = std::time::Instant::now();
     let (learner, outcome) = drive(
         objective,
         Lbfgs::default().with_centring(true),
@@ -97,7 +99,10 @@ pub fn fit_k_pairwise_with<T: Real>(
         constant_cells: constant,
         chains: None,
         faithfulness: None,
-        start_seconds: 0.0,
+        timings: Timings {
+            learning: learning_started.elapsed().as_secs_f64(),
+            ..Timings::default()
+        },
         centred: true,
     })
 }

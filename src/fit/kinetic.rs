@@ -3,7 +3,9 @@
 
 use std::{borrow::Cow, time::Instant};
 
-use super::{auto, drive, regularised, start, Fit, FitControl, KineticFitSettings, Summary};
+use super::{
+    auto, drive, regularised, start, Fit, FitControl, KineticFitSettings, Summary, Timings,
+};
 use crate::{
     init::Init,
     learn::{Learner, Observer},
@@ -203,6 +205,7 @@ where
     T: Real,
     S: Solver<KineticLikelihood<T>>,
 {
+    let learning_started = Instant::now();
     let (learner, outcome): (Learner<KineticLikelihood<T>, S>, _) = drive(
         objective,
         solver,
@@ -234,7 +237,11 @@ where
         constant_cells: constant,
         chains: None,
         faithfulness: None,
-        start_seconds,
+        timings: Timings {
+            start: start_seconds,
+            learning: learning_started.elapsed().as_secs_f64(),
+            ..Timings::default()
+        },
         centred: settings.centred,
     })
 }
@@ -331,6 +338,7 @@ fn fit_newton<T: Real>(
         problem = problem.with_rows(rows)?;
     }
     let mut adapter = CastObserver { inner: observer };
+    let learning_started = Instant::now();
     let (learner, outcome) = drive(
         problem,
         RowNewton,
@@ -360,7 +368,10 @@ fn fit_newton<T: Real>(
         constant_cells: constant,
         chains: None,
         faithfulness: None,
-        start_seconds: 0.0,
+        timings: Timings {
+            learning: learning_started.elapsed().as_secs_f64(),
+            ..Timings::default()
+        },
         centred: false,
     })
 }

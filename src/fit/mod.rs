@@ -15,6 +15,7 @@ pub mod kinetic;
 pub mod pseudo;
 pub mod settings;
 pub mod start;
+pub mod timings;
 pub mod warnings;
 
 use nalgebra::DVector;
@@ -38,6 +39,7 @@ pub use k_pairwise::fit_k_pairwise_with;
 pub use kinetic::{fit_kinetic, fit_kinetic_from, fit_kinetic_rows, fit_kinetic_with};
 pub use pseudo::fit_pseudo_likelihood;
 pub use settings::{EquilibriumModel, Faithful, IsingFitSettings, IsingMethod, KineticFitSettings};
+pub use timings::Timings;
 
 /// How a fit ended, at the parameters it returns.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,8 +75,8 @@ pub struct Fit<M> {
     pub chains: Option<ChainDiagnostics>,
     /// Monte Carlo fits: the returned model against the data, from fresh samples.
     pub faithfulness: Option<Faithfulness>,
-    /// Seconds spent on the warm start, before the first iteration.
-    pub start_seconds: f64,
+    /// Where the time went.
+    pub timings: Timings,
     /// Whether the solver stepped in the centred parametrisation.
     pub centred: bool,
 }
@@ -92,8 +94,9 @@ impl<M> Fit<M> {
             "objective": s.objective.name(),
             s.objective.key(): s.value,
             "max_gradient": s.max_gradient,
-            "seconds": self.history.last().map(|r| r.seconds + self.start_seconds),
-            "start_seconds": self.start_seconds,
+            "seconds": self.history.last().map(|r| r.seconds + self.timings.start),
+            "start_seconds": self.timings.start,
+            "timings": self.timings,
             "centred": self.centred,
             "precision": precision,
             "constant_cells": self.constant_cells,

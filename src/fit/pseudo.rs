@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 
 use super::{
     drive,
@@ -20,7 +20,7 @@ use super::{
     Fit, FitControl, Summary,
 };
 use crate::{
-    learn::{History, LearnSettings, NoObserver, Observer, Outcome},
+    learn::{Control, History, LearnSettings, NoObserver, Observer, Outcome, Phase},
     model::{Centering, Energy, KineticIsing, KineticOptions},
     objective::{Likelihood, ObjectiveKind, Penalty},
     sample::ConditionalExpectation,
@@ -55,6 +55,16 @@ pub fn asymmetric(
     penalty: &Penalty,
     learn: &LearnSettings,
 ) -> Result<(Ising<f64>, History, Outcome)> {
+    asymmetric_observed(data, penalty, learn, &mut NoObserver)
+}
+
+/// [`asymmetric`], with `observer` hearing every Newton pass.
+fn asymmetric_observed(
+    data: &Raster,
+    penalty: &Penalty,
+    learn: &LearnSettings,
+    observer: &mut dyn Observer<f64>,
+) -> Result<(Ising<f64>, History, Outcome)> {
     // Repeated states enter once with their count.
     let (distinct, counts) = data.distinct();
     let problem = RowProblem::new(
@@ -63,7 +73,7 @@ pub fn asymmetric(
         false,
         penalty,
     )?;
-    let (learner, outcome) = drive(problem, RowNewton, learn, &mut NoObserver, None, 0, None)?;
+    let (learner, outcome) = drive(problem, RowNewton, learn, observer, None, 0, None)?;
     let outcome = outcome?;
     let state = learner.solver_state().expect("the run started");
     let params = learner.problem().params(state);
@@ -81,11 +91,42 @@ pub fn asymmetric(
 /// curvature per row (T k² N / 2 operations) and solves N Cholesky systems of size N: 2.3 s
 /// at 160 cells, hours at 1,000. An L-BFGS pass costs what a kinetic pass costs.
 pub fn warm_start(data: &Raster) -> Result<Ising<f64>> {
-    if super::auto::newton_wins_on(data) {
-        return Ok(asymmetric(data, &warm_start_penalty(), &warm_start_learn())?.0);
-    }
-    warm_start_lbfgs(Transitions::identity(data))
+    warm_start_observed::<f64>(data, &mut NoObserver)
 }
+
+/// [`warm_start`], telling `observer` the [`Phase::WarmStart`] after every pass; its
+/// [`Control::Stop`] ends the start with [`Error::Interrupted`].
+pub fn warm_start_observed<T: Real>(
+    data: &Raster,
+    observer: &mut dyn Observer<T>,
+) -> Result<Ising<f64>> {
+    let newton = super::auto::newton_wins_on(data);
+    let learn = if newton {
+        warm_start_learn()
+    } else {
+        // L-BFGS takes more, cheaper iterations than Newton.
+        warm_start_learn().with_max_iters(WARM_START_LBFGS_PASSES)
+    };
+    let mut relay = WarmStartRelay {
+        inner: observer,
+        budget: learn.max_iters,
+        stopped: false,
+    };
+    let model = if newton {
+        asymmetric_observed(data, &warm_start_penalty(), &learn, &mut relay)?.0
+    } else {
+        warm_start_lbfgs(Transitions::identity(data), learn, &mut relay)?
+    };
+    if relay.stopped {
+        return Err(Error::Interrupted {
+            during: "the warm start",
+        });
+    }
+    Ok(model)
+}
+
+/// The most L-BFGS passes of the warm start.
+const WARM_START_LBFGS_PASSES: usize = 300;
 
 /// The warm start's budget and tolerance.
 fn warm_start_learn() -> LearnSettings {
@@ -94,21 +135,42 @@ fn warm_start_learn() -> LearnSettings {
         .with_grad_tol(WARM_START_TOL)
 }
 
+/// Tells the fit's observer, in the fit's precision, each pass of a warm start (which runs
+/// in f64) as a [`Phase::WarmStart`].
+struct WarmStartRelay<'a, T: Real> {
+    inner: &'a mut dyn Observer<T>,
+    budget: usize,
+    stopped: bool,
+}
+
+impl<T: Real> Observer<f64> for WarmStartRelay<'_, T> {
+    fn observe(&mut self, record: &crate::learn::Record, _params: &DVector<f64>) -> Control {
+        let control = self.inner.phase(Phase::WarmStart {
+            iteration: record.iteration,
+            budget: self.budget,
+        });
+        self.stopped |= control == Control::Stop;
+        control
+    }
+}
+
 /// [`warm_start`] by L-BFGS on the self-transitions of the data.
-fn warm_start_lbfgs(identity: Transitions) -> Result<Ising<f64>> {
-    let learn = warm_start_learn();
+fn warm_start_lbfgs(
+    identity: Transitions,
+    learn: LearnSettings,
+    observer: &mut dyn Observer<f64>,
+) -> Result<Ising<f64>> {
     let settings = KineticFitSettings {
         solver: SolverKind::Lbfgs,
         penalty: warm_start_penalty(),
-        // L-BFGS takes more, cheaper iterations than Newton.
-        learn: learn.with_max_iters(300),
+        learn,
         ..KineticFitSettings::default()
     };
     let fit = super::kinetic::fit_kinetic_from::<f64>(
         std::borrow::Cow::Owned(identity),
         &settings,
         None,
-        &mut NoObserver,
+        observer,
         &mut FitControl::default(),
     )?;
     let model = fit.model;
@@ -160,7 +222,18 @@ pub fn fit_pseudo_likelihood<T: Real>(
                 .clone()
                 .with_grad_tol(settings.learn.grad_tol.max(1e-4))
         };
-        asymmetric(data, &settings.penalty, &learn)?.0
+        let mut relay = WarmStartRelay {
+            inner: &mut *observer,
+            budget: learn.max_iters,
+            stopped: false,
+        };
+        let start = asymmetric_observed(data, &settings.penalty, &learn, &mut relay)?.0;
+        if relay.stopped {
+            return Err(Error::Interrupted {
+                during: "the warm start",
+            });
+        }
+        start
     };
     let self_transitions = Transitions::identity(data);
     let stats = TransitionStatistics::new(n);
@@ -184,6 +257,7 @@ pub fn fit_pseudo_likelihood<T: Real>(
         learn.max_iters = 0;
     }
     let mut adapter = ConditionalsObserver { inner: observer, n };
+    let learning_started = Instant::now();
     let (learner, outcome) = drive(
         objective,
         Lbfgs::default(),
@@ -222,7 +296,11 @@ pub fn fit_pseudo_likelihood<T: Real>(
         constant_cells: data.constant_cells(),
         chains: None,
         faithfulness: None,
-        start_seconds,
+        timings: super::Timings {
+            start: start_seconds,
+            learning: learning_started.elapsed().as_secs_f64(),
+            ..Default::default()
+        },
         centred: true,
     })
 }
@@ -257,6 +335,10 @@ impl<T: Real> Observer<T> for ConditionalsObserver<'_, T> {
         self.inner
             .observe(record, &nalgebra::DVector::from_vec(ising))
     }
+
+    fn phase(&mut self, phase: Phase) -> Control {
+        self.inner.phase(phase)
+    }
 }
 
 #[cfg(test)]
@@ -274,7 +356,12 @@ mod tests {
         let newton = asymmetric(&data, &warm_start_penalty(), &warm_start_learn())
             .unwrap()
             .0;
-        let lbfgs = warm_start_lbfgs(Transitions::identity(&data)).unwrap();
+        let lbfgs = warm_start_lbfgs(
+            Transitions::identity(&data),
+            warm_start_learn().with_max_iters(WARM_START_LBFGS_PASSES),
+            &mut NoObserver,
+        )
+        .unwrap();
         // Both stop at max|gradient| ≤ 10⁻³ of one strictly concave objective whose
         // curvature along each coupling is at least λ₂ = 0.1 (the penalty alone): each is
         // within about 10⁻² of the optimum, so within 2·10⁻² of the other (measured 0.003).

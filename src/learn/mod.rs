@@ -8,5 +8,5 @@ pub mod settings;
 
 pub use crate::record::{History, Record};
 pub use executor::{CheckpointSink, Learner, LearnerState, Outcome};
-pub use observer::{Control, NoObserver, Observer};
+pub use observer::{Control, NoObserver, Observer, Phase};
 pub use settings::LearnSettings;

@@ -24,7 +24,7 @@ mod evaluate;
 mod job;
 mod report;
 
-use std::borrow::Cow;
+use std::{borrow::Cow, time::Instant};
 
 use serde_json::json;
 
@@ -39,7 +39,7 @@ use crate::{
         warnings::data_warnings, EquilibriumModel, Fit, FitControl, IsingFitSettings,
         KineticFitSettings,
     },
-    learn::{Control, Observer, Record},
+    learn::{Control, Observer, Phase, Record},
     model::{Energy, Equilibrium, KPairwise},
     nalgebra::DVector,
     sample::{ExactDistribution, Sampler, MAX_EXACT_SPINS},
@@ -65,6 +65,12 @@ pub trait FitObserver {
 
     /// Called after every iteration ([`Observer::observe`]).
     fn iteration(&mut self, record: &Record) -> Control;
+
+    /// Called when the fit enters `phase` ([`Observer::phase`]); [`Control::Stop`] skips a
+    /// warm start, check or final comparison not yet begun. The scores are always computed.
+    fn phase(&mut self, _phase: Phase) -> Control {
+        Control::Continue
+    }
 }
 
 /// An observer that hears nothing and never stops a fit.
@@ -83,6 +89,10 @@ pub struct Heard<'a>(pub &'a mut dyn FitObserver);
 impl<T: Real> Observer<T> for Heard<'_> {
     fn observe(&mut self, record: &Record, _params: &DVector<T>) -> Control {
         self.0.iteration(record)
+    }
+
+    fn phase(&mut self, phase: Phase) -> Control {
+        self.0.phase(phase)
     }
 }
 
@@ -455,12 +465,19 @@ impl<'a> Core<'a> {
             }
         };
         let warnings = fitted.warnings(self.data.n_samples);
+        // The report needs its scores: the phase is announced, not skipped.
+        let _ = observer.phase(Phase::Scoring);
+        let scoring = Instant::now();
         let (train_score, held_out_score) = scores(&fitted)?;
+        let mut timings = fitted.timings;
+        timings.reading = job.input_seconds;
+        timings.scoring = scoring.elapsed().as_secs_f64();
         let rmse = self
             .truth
             .as_ref()
             .map(|t| Fitted::params(&fitted.model).rmse_against(t));
         let mut metrics = fitted.metrics(T::NAME);
+        metrics["timings"] = json!(timings);
         metrics["warnings"] = json!(warnings);
         metrics["train_score"] = json!(train_score);
         metrics["split"] = json!(job.split.map(|s| format!("{s:?}").to_lowercase()));
@@ -487,6 +504,7 @@ impl<'a> Core<'a> {
             train_score,
             held_out_score,
             rmse,
+            timings,
         })
     }
 }

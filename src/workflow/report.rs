@@ -3,7 +3,7 @@
 
 use crate::{
     data::{ModelFile, ModelKind},
-    fit::Summary,
+    fit::{Summary, Timings},
     learn::{History, Outcome},
     sample::ChainDiagnostics,
     solve::SolverKind,
@@ -39,6 +39,8 @@ pub struct Report {
     pub held_out_score: Option<Score>,
     /// RMSE of the fields and of the couplings against the true model, when given.
     pub rmse: Option<(f64, f64)>,
+    /// Where the time went, reading and scoring included.
+    pub timings: Timings,
 }
 
 impl Report {
@@ -48,7 +50,8 @@ impl Report {
     }
 
     /// The lines a fit ends with: how it ended; for Monte Carlo fits how well the model
-    /// reproduces the data; the scores; the distance to the true model.
+    /// reproduces the data; the scores; the distance to the true model; where the time
+    /// went.
     pub fn closing_lines(&self) -> Vec<String> {
         let s = &self.summary;
         let kind = match self.file.kind {
@@ -90,6 +93,7 @@ impl Report {
         if let Some((h, j)) = self.rmse {
             lines.push(format!("against the true model: RMSE h {h:.4}, J {j:.4}"));
         }
+        lines.push(self.timings.describe());
         lines
     }
 

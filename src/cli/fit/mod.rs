@@ -107,7 +107,7 @@ pub fn run(what: FitCommand) -> Result<()> {
         FitCommand::Ising(a) => &a.common,
         FitCommand::Kinetic(a) => &a.common,
     };
-    super::signals::install(common.checkpoint.clone())
+    super::signals::install(common.checkpoint.clone(), common.trace.clone())
         .map_err(|e| Error::io("signal handlers", e))?;
     match what {
         FitCommand::Ising(a) => ising::run(a),
