@@ -76,6 +76,8 @@ fn a_monte_carlo_fit_announces_its_warm_start_checks_and_final_comparison_and_ti
         .take_while(|p| matches!(p, Phase::WarmStart { .. }))
         .count();
     assert!(passes >= 1, "{seen:?}");
+    assert_eq!(seen[passes], Phase::Learning, "{seen:?}");
+    assert_eq!(seen.iter().filter(|p| **p == Phase::Learning).count(), 1);
     let checks = seen
         .iter()
         .filter(|p| matches!(p, Phase::FreshCheck { samples: 20_000 }))

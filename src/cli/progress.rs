@@ -96,19 +96,12 @@ impl FitObserver for Progress {
         if let Some(log) = &mut self.log {
             log.line(phase, &text, self.bar.elapsed());
         }
-        if phase != Phase::Learning {
-            self.bar.set_message(text);
-        }
+        self.bar.set_message(text);
         Control::Continue
     }
 
     fn iteration(&mut self, record: &Record) -> Control {
         super::signals::iterating(record);
-        if self.iteration.is_none() {
-            if let Some(log) = &mut self.log {
-                log.line(Phase::Learning, "learning", self.bar.elapsed());
-            }
-        }
         self.iteration = Some(record.iteration);
         for w in std::mem::take(&mut self.warnings) {
             self.bar

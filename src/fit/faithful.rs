@@ -135,6 +135,10 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
 }
 
 impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
+    fn phase(&mut self, phase: Phase) -> Control {
+        self.inner.phase(phase)
+    }
+
     fn observe(&mut self, record: &Record, params: &DVector<T>) -> Control {
         let control = self.inner.observe(record, params);
         if !self.active || control != Control::Continue || self.error.is_some() {

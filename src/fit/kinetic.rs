@@ -389,4 +389,8 @@ impl<T: Real> Observer<f64> for CastObserver<'_, T> {
     ) -> crate::learn::Control {
         self.inner.observe(record, &params.map(T::cast))
     }
+
+    fn phase(&mut self, phase: crate::learn::Phase) -> crate::learn::Control {
+        self.inner.phase(phase)
+    }
 }

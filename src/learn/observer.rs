@@ -29,7 +29,8 @@ pub enum Phase {
         /// The most passes it takes.
         budget: usize,
     },
-    /// Learning iterations go on (after the warm start).
+    /// Learning iterations begin (after the warm start); a stop here is honoured at the
+    /// first iteration's record.
     Learning,
     /// A check did not pass, and learning goes on: the model's means and pairs are at these
     /// multiples of the data's split-half difference (the check's own noise included).
