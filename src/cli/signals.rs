@@ -2,20 +2,19 @@
 //! stops the fit cleanly (checkpoint and trace written, `--out` untouched); a second one
 //! exits at once. Before the first iteration (reading the data, the warm start) there is
 //! no iteration to finish, and a phase that runs to its end once started (a fresh-sample
-//! check, the final comparison, the scores) may take long: the fit then exits at once, and
-//! an iteration that does not end in time within [`GRACE`] of the signal, with the trace
-//! of the iterations so far written and a message saying what was kept.
+//! check, the final comparison) may take long: the fit then exits at once, and an
+//! iteration that does not end in time within [`GRACE`] of the signal, with the trace of
+//! the iterations so far written and a message saying what was kept.
 
 use std::path::PathBuf;
 use std::sync::{
     atomic::{AtomicBool, AtomicUsize, Ordering},
     Arc, Mutex, OnceLock,
 };
-
-use spinfer::learn::{History, Record};
 use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use spinfer::learn::{History, Record};
 
 /// The first signal received (0: none).
 fn received() -> &'static Arc<AtomicUsize> {
@@ -65,8 +64,12 @@ pub fn returned() {
 /// (the shell's convention), so a fit that does not stop soon enough can still be killed;
 /// a watcher ends a fit that has not started iterating, or is in a long phase, at once, and
 /// one that has not returned within [`GRACE`] then, writing `trace` from the iterations'
-/// records. `checkpoint` is named in that message.
-pub fn install(checkpoint: Option<PathBuf>, trace: Option<PathBuf>) -> std::io::Result<()> {
+/// records with `objective` (the trace's key of the objective column) as the fit would.
+/// `checkpoint` is named in that message.
+pub fn install(
+    checkpoint: Option<PathBuf>,
+    trace: Option<(PathBuf, &'static str)>,
+) -> std::io::Result<()> {
     let first = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM, SIGHUP] {
         // Registered before the flag is set, so it sees the flag of an earlier signal only.
@@ -87,7 +90,7 @@ pub fn install(checkpoint: Option<PathBuf>, trace: Option<PathBuf>) -> std::io::
 
 /// After the first signal: exits now before the first iteration or in a long phase, or
 /// once [`GRACE`] is nearly over if the fit has not returned by then.
-fn watch(signal: i32, checkpoint: Option<PathBuf>, trace: Option<PathBuf>) {
+fn watch(signal: i32, checkpoint: Option<PathBuf>, trace: Option<(PathBuf, &'static str)>) {
     use crate::cli::console::Shown;
     let started = Instant::now();
     let why = if !ITERATING.load(Ordering::SeqCst) {
@@ -109,10 +112,14 @@ fn watch(signal: i32, checkpoint: Option<PathBuf>, trace: Option<PathBuf>) {
         } else {
             "an iteration or the scores, which did not end in time"
         };
+        let first = history.records.first().map_or(0, |r| r.iteration);
         let last = history.records.last().map_or(0, |r| r.iteration);
         let traced = match &trace {
-            Some(p) => match write_trace(p, &history) {
-                Ok(()) => format!(", the trace of iterations 0–{last} is in {}", p.shown()),
+            Some((p, objective)) => match write_trace(p, &history, objective) {
+                Ok(()) => format!(
+                    ", the trace of iterations {first}–{last} is in {}",
+                    p.shown()
+                ),
                 Err(e) => format!(", the trace could not be written ({e})"),
             },
             None => String::new(),
@@ -131,12 +138,9 @@ fn watch(signal: i32, checkpoint: Option<PathBuf>, trace: Option<PathBuf>) {
     std::process::exit(128 + signal);
 }
 
-/// The trace of the iterations so far, as the fit would have written it (the fits stopped
-/// inside an iteration are Monte Carlo equilibrium fits: their objective is the
-/// log-likelihood).
-fn write_trace(path: &std::path::Path, history: &History) -> spinfer::Result<()> {
-    let key = spinfer::objective::ObjectiveKind::LogLikelihood.key();
-    spinfer::data::write_atomic(path, |w| history.write_csv(w, key))
+/// The trace of the iterations so far, as the fit would have written it.
+fn write_trace(path: &std::path::Path, history: &History, objective: &str) -> spinfer::Result<()> {
+    spinfer::data::write_atomic(path, |w| history.write_csv(w, objective))
 }
 
 /// The signal that asked the fit to stop, if any.

@@ -107,8 +107,11 @@ pub fn run(what: FitCommand) -> Result<()> {
         FitCommand::Ising(a) => &a.common,
         FitCommand::Kinetic(a) => &a.common,
     };
-    super::signals::install(common.checkpoint.clone(), common.trace.clone())
-        .map_err(|e| Error::io("signal handlers", e))?;
+    super::signals::install(
+        common.checkpoint.clone(),
+        common.trace.clone().map(|p| (p, objective_key(&what))),
+    )
+    .map_err(|e| Error::io("signal handlers", e))?;
     match what {
         FitCommand::Ising(a) => ising::run(a),
         FitCommand::Kinetic(a) => kinetic::run(a),
@@ -160,5 +163,17 @@ impl CommonFit {
                     .map(|p| p.shown().to_string())
                     .unwrap_or_default(),
             ))
+    }
+}
+
+/// The key of the objective column of the fit's trace: the pseudo-likelihood method's own,
+/// the log-likelihood otherwise.
+fn objective_key(what: &FitCommand) -> &'static str {
+    use spinfer::{fit::IsingMethod, objective::ObjectiveKind};
+    match what {
+        FitCommand::Ising(a) if a.method == IsingMethod::PseudoLikelihood => {
+            ObjectiveKind::PseudoLogLikelihood.key()
+        }
+        _ => ObjectiveKind::LogLikelihood.key(),
     }
 }
