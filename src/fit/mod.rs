@@ -203,8 +203,6 @@ where
             None => Ok(()),
         }
     };
-    // A stop asked for here is honoured at the first iteration's record.
-    let _ = observer.phase(crate::learn::Phase::Learning);
     let outcome = learner.run_with_checkpoints(learn, observer, every, &mut store);
     Ok((learner, outcome))
 }

@@ -281,6 +281,7 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
         mut state: S::State,
     ) -> Result<Outcome> {
         self.ended = None;
+        let mut announced = false;
         let outcome = loop {
             if self.history.records.len() <= self.iteration {
                 let result = self
@@ -296,6 +297,13 @@ impl<P: Problem, S: Solver<P>> Learner<P, S> {
                 record.seconds = self.seconds_before + started.elapsed().as_secs_f64();
                 self.history.records.push(record);
                 let record = self.history.records.last().expect("pushed");
+                if !announced {
+                    // Once the first record exists: a request refused at the start (by the
+                    // first evaluation) ends without a word of learning. A stop asked for
+                    // here is heard from `observe` below.
+                    announced = true;
+                    let _ = observer.phase(super::Phase::Learning);
+                }
                 let control = observer.observe(record, &self.solver.result(&self.problem, &state));
                 let target = settings
                     .target_pearson

@@ -29,8 +29,8 @@ pub enum Phase {
         /// The most passes it takes.
         budget: usize,
     },
-    /// Learning iterations begin (after the warm start); a stop here is honoured at the
-    /// first iteration's record.
+    /// Learning iterations begin: announced by the executor with the first record of a run,
+    /// just before [`Observer::observe`] sees it (a stop is heard from that call).
     Learning,
     /// A check did not pass, and learning goes on: the model's means and pairs are at these
     /// multiples of the data's split-half difference (the check's own noise included).
