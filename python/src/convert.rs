@@ -121,6 +121,20 @@ pub fn model_file(spec: &ModelSpec<'_>) -> PyResult<ModelFile> {
     Ok(file)
 }
 
+/// What a model file says besides its arrays, as the JSON the Python `Model` reads: kind,
+/// symmetric, self_couplings, V, settings, metrics and labels.
+pub fn file_meta(file: &ModelFile) -> serde_json::Value {
+    serde_json::json!({
+        "kind": file.kind,
+        "symmetric": file.symmetric,
+        "self_couplings": file.self_couplings,
+        "V": file.v,
+        "settings": file.settings,
+        "metrics": file.metrics,
+        "labels": file.labels,
+    })
+}
+
 /// h and J of a model file, as numpy arrays.
 pub fn file_arrays<'py>(
     py: Python<'py>,

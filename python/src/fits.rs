@@ -196,16 +196,9 @@ fn common(
 /// The meta-data a fitted model carries back to Python: its kind, settings, metrics and
 /// history.
 fn meta(file: &ModelFile, history: &spinfer::learn::History) -> String {
-    serde_json::json!({
-        "kind": file.kind,
-        "symmetric": file.symmetric,
-        "self_couplings": file.self_couplings,
-        "V": file.v,
-        "settings": file.settings,
-        "metrics": file.metrics,
-        "history": history.records,
-    })
-    .to_string()
+    let mut meta = crate::convert::file_meta(file);
+    meta["history"] = serde_json::json!(history.records);
+    meta.to_string()
 }
 
 /// The fitted model of the workflow's report, or the Python exception that stopped the

@@ -14,7 +14,7 @@ use spinfer::{
     workflow::{evaluate, Evaluation},
 };
 
-use crate::convert::{file_arrays, model_file, named, py_error, raster, raster_array, ModelSpec};
+use crate::convert::{file_arrays, file_meta, model_file, named, py_error, raster, raster_array, ModelSpec};
 use crate::fits::Fitted;
 
 /// Checks a model by the rules model files are read with (`ValueError` naming the rule).
@@ -27,15 +27,7 @@ pub fn check_model(model: ModelSpec<'_>) -> PyResult<()> {
 #[pyfunction]
 pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<Fitted<'_>> {
     let file = py.detach(|| ModelFile::read(&path)).map_err(py_error)?;
-    let meta = serde_json::json!({
-        "kind": file.kind,
-        "symmetric": file.symmetric,
-        "self_couplings": file.self_couplings,
-        "V": file.v,
-        "settings": file.settings,
-        "metrics": file.metrics,
-        "labels": file.labels,
-    });
+    let meta = file_meta(&file);
     let (h, j) = file_arrays(py, &file);
     Ok((h, j, meta.to_string()))
 }

@@ -103,6 +103,24 @@ pub fn ising_score<T: Real>(model: &Ising<T>, data: &Raster) -> Result<Score> {
     }
 }
 
+/// [`ising_score`] for an equilibrium model of either family: exact for N ≤ 20, else the
+/// pseudo-log-likelihood (for K-pairwise models from single-spin flips, which see V(K)).
+pub fn equilibrium_score<T: Real>(model: &Equilibrium<T>, data: &Raster) -> Result<Score> {
+    match model {
+        Equilibrium::Ising(m) => ising_score(m, data),
+        _ if model.n_spins() <= MAX_EXACT_SPINS => Ok(Score {
+            value: ExactDistribution::new(model)?.log_likelihood(data)?,
+            measure: Measure::Exact,
+            std_error: None,
+        }),
+        _ => Ok(Score {
+            value: flip_pseudo_log_likelihood(model, data)?,
+            measure: Measure::Pseudo,
+            std_error: None,
+        }),
+    }
+}
+
 /// Kinetic log-likelihood per transition as a [`Score`].
 pub fn kinetic_score<T: Real>(model: &KineticIsing<T>, data: &Transitions) -> Result<Score> {
     Ok(Score {

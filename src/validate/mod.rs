@@ -11,7 +11,7 @@ pub use compare::{
     agreement, rmse, upper_triangle, Agreement, Comparison, FreshSamples, StatisticComparison,
 };
 pub use likelihood::{
-    ais_scores, ais_scores_of, flip_pseudo_log_likelihood, ising_score, kinetic_log_likelihood,
+    ais_scores, ais_scores_of, equilibrium_score, flip_pseudo_log_likelihood, ising_score, kinetic_log_likelihood,
     kinetic_score, pseudo_log_likelihood, Measure, Score,
 };
 pub use params::Params;

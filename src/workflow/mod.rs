@@ -42,9 +42,9 @@ use crate::{
     learn::{Control, Observer, Phase, Record},
     model::{Energy, Equilibrium, KPairwise},
     nalgebra::DVector,
-    sample::{ExactDistribution, Sampler, MAX_EXACT_SPINS},
+    sample::Sampler,
     solve::SolverKind,
-    validate::{flip_pseudo_log_likelihood, ising_score, kinetic_score, Measure, Params, Score},
+    validate::{equilibrium_score, ising_score, kinetic_score, Measure, Params, Score},
     Error, Ising, KineticIsing, Precision, Raster, Real, Result, Transitions,
 };
 
@@ -215,29 +215,15 @@ fn ising<T: Real>(
     }
 }
 
-/// The training and held-out scores of an equilibrium model of either family: exact up to
-/// 20 spins, the pseudo-log-likelihood above (as for the pairwise fit's own scores).
+/// The training and held-out scores of an equilibrium model of either family
+/// ([`equilibrium_score`]).
 fn equilibrium_scores<T: Real>(
     model: &Equilibrium<T>,
     train: &Raster,
     held_out: Option<&Raster>,
 ) -> Result<(Score, Option<Score>)> {
-    let score = |data: &Raster| -> Result<Score> {
-        if model.n_spins() <= MAX_EXACT_SPINS {
-            Ok(Score {
-                value: ExactDistribution::new(model)?.log_likelihood(data)?,
-                measure: Measure::Exact,
-                std_error: None,
-            })
-        } else {
-            Ok(Score {
-                value: flip_pseudo_log_likelihood(model, data)?,
-                measure: Measure::Pseudo,
-                std_error: None,
-            })
-        }
-    };
-    Ok((score(train)?, held_out.map(score).transpose()?))
+    let held = held_out.map(|d| equilibrium_score(model, d)).transpose()?;
+    Ok((equilibrium_score(model, train)?, held))
 }
 
 fn kinetic<T: Real>(
