@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     init::Init,
-    learn::{Learner, Observer, Outcome},
+    learn::{Control, Learner, Observer, Outcome, Phase},
     model::{Centering, Energy},
     objective::{optimality, Likelihood, Objective, ObjectiveKind},
     optim::AnyOptimizer,
@@ -188,10 +188,32 @@ where
     } else {
         start::resolve_ising(settings, data)
     };
+    let mut rejected_start = None;
     let model = match start {
         Some(m) => m,
         None if control.resume.is_some() => independent_start(data_stats.as_slice(), n),
         None => match ising_start_observed::<T>(data, init, observer)? {
+            // The fit's own choice of start is tested (a start the caller named is theirs).
+            Some(m) if settings.init == Init::Auto && !sampler.is_exact() => {
+                match start::held_activity(&m, data, settings.mcmc.seed)? {
+                    Ok(()) => m,
+                    Err(rejected) => {
+                        let phase = Phase::StartRejected {
+                            activity: rejected.activity,
+                            data_activity: rejected.data_activity,
+                        };
+                        if observer.phase(phase) == Control::Stop {
+                            return Err(Error::Interrupted {
+                                during: "the warm start",
+                            });
+                        }
+                        rejected_start = Some(rejected);
+                        // Stepped centred all the same (`init` stays the warm start's):
+                        // raw steps from J = 0 swung between the phases at 1,000 cells.
+                        independent_start(data_stats.as_slice(), n)
+                    }
+                }
+            }
             Some(m) => m,
             None => independent_start(data_stats.as_slice(), n),
         },
@@ -218,6 +240,7 @@ where
         constant,
         start_seconds,
         centred,
+        rejected_start,
     };
     match solver {
         SolverKind::Lbfgs => run(
@@ -252,6 +275,7 @@ struct Job<'a, 'c, T: Real> {
     constant: Vec<usize>,
     start_seconds: f64,
     centred: bool,
+    rejected_start: Option<start::RejectedStart>,
 }
 
 type IsingLikelihood<T, S> = Likelihood<T, Ising<T>, PairStatistics, S>;
@@ -278,6 +302,7 @@ where
         constant,
         start_seconds,
         centred,
+        rejected_start,
     } = job;
     let monte_carlo = !objective.is_exact();
     let rule = settings.faithful.clone().unwrap_or_default();
@@ -320,6 +345,7 @@ where
             constant,
             timings,
             centred,
+            rejected_start,
             last_check,
             check: if monte_carlo { Some(&mut check) } else { None },
         },
@@ -332,6 +358,7 @@ struct Report<'a, 'b, T: Real> {
     constant: Vec<usize>,
     timings: Timings,
     centred: bool,
+    rejected_start: Option<start::RejectedStart>,
     last_check: Option<(usize, Faithfulness, Moments)>,
     check: Option<&'a mut FaithfulCheck<'b, T>>,
 }
@@ -390,6 +417,7 @@ where
                     faithfulness: None,
                     timings,
                     centred: report.centred,
+                    rejected_start: report.rejected_start,
                 });
             };
             let max_gradient = fresh_max_gradient(&model, problem, report.data_stats, &moments);
@@ -415,6 +443,7 @@ where
         faithfulness,
         timings,
         centred: report.centred,
+        rejected_start: report.rejected_start,
     })
 }
 

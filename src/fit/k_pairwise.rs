@@ -104,5 +104,6 @@ pub fn fit_k_pairwise_with<T: Real>(
             ..Timings::default()
         },
         centred: true,
+        rejected_start: None,
     })
 }

@@ -243,6 +243,7 @@ where
             ..Timings::default()
         },
         centred: settings.centred,
+        rejected_start: None,
     })
 }
 
@@ -373,6 +374,7 @@ fn fit_newton<T: Real>(
             ..Timings::default()
         },
         centred: false,
+        rejected_start: None,
     })
 }
 

@@ -79,6 +79,9 @@ pub struct Fit<M> {
     pub timings: Timings,
     /// Whether the solver stepped in the centred parametrisation.
     pub centred: bool,
+    /// The fit's own warm start, when [`start::held_activity`] rejected it (the fit then
+    /// started from independent cells).
+    pub rejected_start: Option<start::RejectedStart>,
 }
 
 impl<M> Fit<M> {
@@ -98,6 +101,7 @@ impl<M> Fit<M> {
             "start_seconds": self.timings.start,
             "timings": self.timings,
             "centred": self.centred,
+            "rejected_start": self.rejected_start,
             "precision": precision,
             "constant_cells": self.constant_cells,
             "chains": self.chains,

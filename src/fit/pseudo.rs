@@ -302,6 +302,7 @@ pub fn fit_pseudo_likelihood<T: Real>(
             ..Default::default()
         },
         centred: true,
+        rejected_start: None,
     })
 }
 

@@ -55,14 +55,15 @@ pub fn runaway_warning<T: Real>(params: &nalgebra::DVector<T>) -> Option<String>
 }
 
 impl<M> Fit<M> {
-    /// Every warning about this fit on `n_samples` samples: [`data_warnings`] and
-    /// [`runaway_warning`].
+    /// Every warning about this fit on `n_samples` samples: [`data_warnings`],
+    /// [`runaway_warning`] and a rejected warm start ([`super::start::RejectedStart`]).
     pub fn warnings<T: Real>(&self, n_samples: usize) -> Vec<String>
     where
         M: Energy<T>,
     {
         let mut out = data_warnings(self.model.n_spins(), n_samples, &self.constant_cells);
         out.extend(runaway_warning(self.model.params()));
+        out.extend(self.rejected_start.map(|r| r.describe()));
         out
     }
 }

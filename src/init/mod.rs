@@ -15,12 +15,14 @@ pub use mean_field::MeanField;
 pub enum Init {
     /// The fit's own choice.
     ///
-    /// The independent cells for equilibrium fits (the
-    /// pseudo-likelihood maximum over-estimates couplings on collective activity and puts
-    /// Monte Carlo learning on the far side of a first-order transition); TAP for
-    /// kinetic fits by L-BFGS or first-order steps (a quarter fewer L-BFGS iterations on a
-    /// 1,000-cell recording); the independent-cell start otherwise (row-wise Newton, and
-    /// equilibrium objectives solved exactly, reach their maximum from it in as few steps).
+    /// For Monte Carlo equilibrium fits the pseudo-likelihood maximum, unless the activity
+    /// is collective (its maximum over-estimates couplings there and puts learning on the
+    /// far side of a first-order transition) or Metropolis chains of it started from the
+    /// data's states leave the data's activity (`fit::start::held_activity`; the 1,000-cell
+    /// retina); then, and for equilibrium objectives solved exactly, the independent cells.
+    /// TAP for kinetic fits by L-BFGS or first-order steps (a quarter fewer L-BFGS
+    /// iterations on a 1,000-cell recording); the independent-cell start otherwise (row-wise
+    /// Newton reaches its maximum from it in as few steps).
     #[default]
     Auto,
     /// J = 0 with each field at its independent-cell value h_i = atanh ⟨s_i⟩ (the exact

@@ -29,6 +29,15 @@ pub enum Phase {
         /// The most passes it takes.
         budget: usize,
     },
+    /// The fit's own warm start was rejected: Metropolis chains started from the data's
+    /// states ran to a mean activity (fraction of active cells) of `activity` against the
+    /// data's `data_activity`; the fit starts from independent cells instead.
+    StartRejected {
+        /// Mean activity of the start's chains.
+        activity: f64,
+        /// Mean activity of the data.
+        data_activity: f64,
+    },
     /// Learning iterations begin: announced by the executor with the first record of a run,
     /// just before [`Observer::observe`] sees it (a stop is heard from that call).
     Learning,
@@ -61,6 +70,15 @@ impl Phase {
             Phase::WarmStart { iteration, budget } => {
                 format!("warm start: pass {iteration} of at most {budget}")
             }
+            Phase::StartRejected {
+                activity,
+                data_activity,
+            } => format!(
+                "warm start rejected: its chains from data states ran to {:.1}% activity \
+                 (data {:.1}%); starting from independent cells",
+                100.0 * activity,
+                100.0 * data_activity
+            ),
             Phase::Learning => "learning".into(),
             Phase::Checked { means, pairs } => format!(
                 "checked: means {means:.2}×, pairs {pairs:.2}× the split-half difference; \
