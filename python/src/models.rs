@@ -14,7 +14,9 @@ use spinfer::{
     workflow::{evaluate, Evaluation},
 };
 
-use crate::convert::{file_arrays, file_meta, model_file, named, py_error, raster, raster_array, ModelSpec};
+use crate::convert::{
+    file_arrays, file_meta, model_file, named, py_error, raster, raster_array, ModelSpec,
+};
 use crate::fits::Fitted;
 
 /// Checks a model by the rules model files are read with (`ValueError` naming the rule).

@@ -11,8 +11,8 @@ pub use compare::{
     agreement, rmse, upper_triangle, Agreement, Comparison, FreshSamples, StatisticComparison,
 };
 pub use likelihood::{
-    ais_scores, ais_scores_of, equilibrium_score, flip_pseudo_log_likelihood, ising_score, kinetic_log_likelihood,
-    kinetic_score, pseudo_log_likelihood, Measure, Score,
+    ais_scores, ais_scores_of, equilibrium_score, flip_pseudo_log_likelihood, ising_score,
+    kinetic_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure, Score,
 };
 pub use params::Params;
 pub use split::Split;
