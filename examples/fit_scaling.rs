@@ -5,8 +5,8 @@
 //! that the peak is that fit's.
 //!
 //! `cargo run --release --example fit_scaling -- FAMILY N [MINUTES]`, FAMILY `kinetic` or
-//! `ising`; MINUTES (default 30) caps the learning: a fit still running then is stopped and
-//! its row says so. Run it once per size and family and fit the growth exponents from the
+//! `ising`; MINUTES (default 30) caps the fit: one still learning that long after it began
+//! (warm start included) is stopped at its next iteration, and its row says so. Run it once per size and family and fit the growth exponents from the
 //! rows (docs/performance.md has the table and the operation count each phase follows).
 
 use std::{
@@ -26,7 +26,7 @@ use spinfer::{
 /// Bins per repeat of the synthetic retina (the salamander recording's).
 const REPEAT_BINS: usize = 953;
 
-/// Stops the fit once learning has run for longer than its budget.
+/// Stops the fit at the first iteration after its budget (counted from the fit's start).
 struct Budget {
     started: Instant,
     budget: Duration,
