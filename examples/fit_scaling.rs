@@ -2,7 +2,7 @@
 //! synthetic retina at N cells (297 repeats × 953 bins = 283,041 bins, seed 3), written to a
 //! text file and read back as `spinfer fit` would, with the wall time of each phase, the
 //! iterations, how the fit ended and the process's peak memory. One fit per process, so
-//! that the peak is that fit's.
+//! that the peak is that fit's. The phases are logged on stderr as they begin.
 //!
 //! `cargo run --release --example fit_scaling -- FAMILY N [MINUTES]`, FAMILY `kinetic` or
 //! `ising`; MINUTES (default 30) caps the fit: one still learning that long after it began
@@ -17,7 +17,7 @@ use std::{
 use spinfer::{
     data::{read_raster, write_raster, Layout},
     fit::{IsingChoices, KineticChoices},
-    learn::{Control, Record},
+    learn::{Control, Phase, Record},
     retina::RetinaSettings,
     workflow::{run, FitData, FitJob, FitObserver, FitSettings, Report},
     Precision, Transitions,
@@ -34,6 +34,12 @@ struct Budget {
 }
 
 impl FitObserver for Budget {
+    fn phase(&mut self, phase: Phase) -> Control {
+        let at = self.started.elapsed().as_secs_f64();
+        eprintln!("[{at:7.1} s] {}", phase.describe());
+        Control::Continue
+    }
+
     fn iteration(&mut self, _record: &Record) -> Control {
         if self.started.elapsed() > self.budget {
             self.stopped = true;
