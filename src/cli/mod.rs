@@ -70,10 +70,11 @@ pub struct CommonFit {
     /// Where to write the fitted model (JSON).
     #[arg(long)]
     pub out: PathBuf,
-    /// Starting point: auto (for Monte Carlo equilibrium fits the pseudo-likelihood maximum
-    /// unless the activity is collective or its chains from data states leave the data's
-    /// activity, else J = 0; TAP for kinetic L-BFGS fits), J = 0 with independent-cell
-    /// fields, naive mean field, TAP, or the pseudo-likelihood maximum (equilibrium only).
+    /// Starting point: auto (for Monte Carlo equilibrium fits below 400 cells the
+    /// pseudo-likelihood maximum unless the activity is collective or its chains from data
+    /// states leave the data's activity, else J = 0; TAP for kinetic L-BFGS fits), J = 0
+    /// with independent-cell fields, naive mean field, TAP, or the pseudo-likelihood
+    /// maximum (equilibrium only).
     #[arg(long, value_enum, default_value = "auto")]
     pub init: Init,
     /// How the maximum is sought: auto (L-BFGS or row-wise Newton for exact objectives,

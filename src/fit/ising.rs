@@ -189,9 +189,15 @@ where
         start::resolve_ising(settings, data)
     };
     let mut rejected_start = None;
+    // The fit's own pseudo-likelihood start is not computed where it is measured to run
+    // away ([`start::PSEUDO_START_BELOW`]); learning then starts as after a rejection.
+    let skip_start =
+        settings.init == Init::Auto && init == Init::Pseudo && n >= start::PSEUDO_START_BELOW;
     let model = match start {
         Some(m) => m,
-        None if control.resume.is_some() => independent_start(data_stats.as_slice(), n),
+        None if control.resume.is_some() || skip_start => {
+            independent_start(data_stats.as_slice(), n)
+        }
         None => match ising_start_observed::<T>(data, init, observer)? {
             // The fit's own choice of start is tested (a start the caller named is theirs).
             Some(m) if settings.init == Init::Auto && !sampler.is_exact() => {

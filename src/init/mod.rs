@@ -15,11 +15,12 @@ pub use mean_field::MeanField;
 pub enum Init {
     /// The fit's own choice.
     ///
-    /// For Monte Carlo equilibrium fits the pseudo-likelihood maximum, unless the activity
-    /// is collective (its maximum over-estimates couplings there and puts learning on the
-    /// far side of a first-order transition) or Metropolis chains of it started from the
-    /// data's states leave the data's activity (`fit::start::held_activity`; the 1,000-cell
-    /// retina); then, and for equilibrium objectives solved exactly, the independent cells.
+    /// For Monte Carlo equilibrium fits below 400 cells the pseudo-likelihood maximum,
+    /// unless the activity is collective (its maximum over-estimates couplings there and
+    /// puts learning on the far side of a first-order transition) or Metropolis chains of it
+    /// started from the data's states leave the data's activity
+    /// (`fit::start::held_activity`; it did at 400 and 1,000 cells); then, from 400 cells
+    /// on, and for equilibrium objectives solved exactly, the independent cells.
     /// TAP for kinetic fits by L-BFGS or first-order steps (a quarter fewer L-BFGS
     /// iterations on a 1,000-cell recording); the independent-cell start otherwise (row-wise
     /// Newton reaches its maximum from it in as few steps).
