@@ -57,8 +57,8 @@ fn peak_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// The row: family, N, how it ended, iterations, each phase's seconds, total, peak memory
-/// and, for Monte Carlo fits, the fresh samples' split-half ratios.
+/// The row: family, N, the solver, how it ended, iterations, each phase's seconds, total,
+/// peak memory and, for Monte Carlo fits, the fresh samples' split-half ratios.
 fn row(family: &str, n: usize, report: &Report, stopped: bool, total: f64) -> String {
     let t = &report.timings;
     let ended = if stopped {
@@ -72,7 +72,8 @@ fn row(family: &str, n: usize, report: &Report, stopped: bool, total: f64) -> St
         .unwrap_or_else(|| "–".into());
     let peak = peak_mb().map_or("–".into(), |mb| format!("{mb:.0}"));
     format!(
-        "| {family} | {n} | {ended} | {} | {:.1} | {:.1} | {:.1} | {:.1} ({}) | {:.1} | {:.1} | {total:.1} | {peak} | {faithful} |",
+        "| {family} | {n} | {} | {ended} | {} | {:.1} | {:.1} | {:.1} | {:.1} ({}) | {:.1} | {:.1} | {total:.1} | {peak} | {faithful} |",
+        report.solver.name(),
         report.iterations(),
         t.reading,
         t.start,
@@ -117,9 +118,9 @@ fn main() -> spinfer::Result<()> {
     std::fs::remove_file(&path).ok();
     let (report, stopped, total) = result?;
     println!(
-        "| family | N | ended | iterations | reading s | warm start s | learning s | checks s (count) | final comparison s | scores s | total s | peak MB | means / pairs |"
+        "| family | N | solver | ended | iterations | reading s | warm start s | learning s | checks s (count) | final comparison s | scores s | total s | peak MB | means / pairs |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     println!("{}", row(family, n, &report, stopped, total));
     Ok(())
 }
