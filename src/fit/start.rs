@@ -127,7 +127,7 @@ pub fn held_activity<T: Real>(
     let mut chains = Metropolis::new(settings)?;
     chains.start_from(data);
     let activity = Sampler::<T, Ising<T>>::averages(&mut chains, start, &MeanActivity(n))?.stats[0];
-    let data_activity = MeanActivity(n).average(data)[0];
+    let data_activity = data.density();
     let ratio = activity / data_activity.max(f64::MIN_POSITIVE);
     let within_factor =
         ratio.is_finite() && (1.0 / START_ACTIVITY_FACTOR..=START_ACTIVITY_FACTOR).contains(&ratio);
