@@ -183,3 +183,68 @@ fn replica_exchange_is_deterministic_across_threads_and_resumes_bit_for_bit() {
     let err = Sampler::<f64, Ising<f64>>::restore(&mut other, saved).unwrap_err();
     assert!(err.to_string().contains("runs"), "{err}");
 }
+
+#[test]
+fn fresh_samples_of_collective_data_come_from_replica_exchange_and_grow_until_precise() {
+    use spinfer::{sample::FreshSamples, stats::SplitHalf, validate::Comparison};
+    // Data of the two-mode model (collective: the population sum swings between modes)
+    // and of independent cells.
+    let n = 16;
+    let model = curie_weiss(n, 0.05, 0.3);
+    let mut rng = spinfer::seeded(11);
+    let collective = ExactDistribution::new(&model)
+        .unwrap()
+        .sample(20_000, &mut rng);
+    let independent = ExactDistribution::new(&curie_weiss(n, 0.05, 0.0))
+        .unwrap()
+        .sample(20_000, &mut rng);
+    let fresh = FreshSamples {
+        samples: 2_000,
+        burn_in: 500,
+        ..Default::default()
+    };
+    assert!(fresh.clone().for_data(&collective).replica_exchange);
+    assert!(!fresh.clone().for_data(&independent).replica_exchange);
+
+    // Growth: a comparison whose fresh means are noisier than a quarter of the data's
+    // split-half difference draws 4 times as many, up to its cap; without a cap it draws
+    // what it was asked for.
+    let reference = SplitHalf::of(&collective);
+    let r = (reference.means, reference.pairs);
+    let capped = FreshSamples {
+        grow_to: Some(20_000),
+        ..fresh.clone()
+    };
+    assert_eq!(capped.grown((r.0, 0.0), r, n), Some(8_000));
+    assert_eq!(capped.grown((0.0, 0.3 * r.1), r, n), Some(8_000));
+    assert_eq!(capped.grown((0.2 * r.0, 0.2 * r.1), r, n), None);
+    let near_cap = FreshSamples {
+        samples: 16_000,
+        ..capped.clone()
+    };
+    assert_eq!(near_cap.grown(r, r, n), Some(20_000));
+    assert_eq!(fresh.grown(r, r, n), None);
+    // The spin budget caps the samples of wide models.
+    let wide = FreshSamples {
+        grow_to: Some(usize::MAX),
+        ..fresh.clone()
+    };
+    let cells = FreshSamples::PRECISE_MAX_SPINS / 3_000;
+    assert_eq!(wide.grown(r, r, cells), Some(3_000));
+
+    let c = Comparison::ising(&model, &collective, &capped).unwrap();
+    assert!(c.model_samples > 2_000, "{}", c.estimator);
+    assert!(c
+        .estimator
+        .contains("replica exchange (the data are collective)"));
+    // Replica exchange, grown: the means match the exact ones within 5 standard errors.
+    let exact = ExactDistribution::new(&model)
+        .unwrap()
+        .average(&PairStatistics::new(n));
+    let means = &c.get("means").unwrap().model;
+    let se = c.faithfulness.unwrap().means_noise;
+    let worst = (0..n)
+        .map(|i| (means[i] - exact[i]).abs())
+        .fold(0.0, f64::max);
+    assert!(worst <= 5.0 * se.max(1e-3), "worst {worst:.4}, SE {se:.4}");
+}

@@ -375,10 +375,14 @@ def compare(
     burn_in: int = _COMPARE["burn_in"],
     seed: int = _COMPARE["seed"],
     repeat_bins: Optional[int] = None,
+    max_samples: int = _COMPARE["max_samples"],
 ) -> Dict[str, Any]:
     """``model`` against data ``X`` from fresh samples of the model, as ``spinfer compare``
     (equilibrium: Metropolis chains, or replica exchange where they fail their checks;
-    kinetic: free Glauber runs from states of the data). The dict of the command's
+    kinetic: free Glauber runs from states of the data). An equilibrium model draws 4
+    times as many samples again, up to ``max_samples``, while the model-side standard
+    errors of its means or pairs exceed a quarter of the data's split-half difference
+    (``max_samples=samples`` draws exactly ``samples``). The dict of the command's
     ``compare.json``, plus the values behind its figures:
 
     - ``"statistics"``: one dict per statistic (``"name"``: means, pairs, connected,
@@ -396,7 +400,13 @@ def compare(
     - ``"labels"``: the model's cell names, or ``None``.
     """
     checked = _checks.options(
-        dict(samples=samples, burn_in=burn_in, seed=seed, repeat_bins=repeat_bins)
+        dict(
+            samples=samples,
+            burn_in=burn_in,
+            seed=seed,
+            repeat_bins=repeat_bins,
+            max_samples=max_samples,
+        )
     )
     out = _native.compare(model._spec(), spins(X, layout), **checked)
     result: Dict[str, Any] = json.loads(out)

@@ -126,6 +126,7 @@ def compare(
     burn_in: Optional[int] = None,
     seed: Optional[int] = None,
     repeat_bins: Optional[int] = None,
+    max_samples: Optional[int] = None,
 ) -> str: ...
 def read_raster(path: str, *, layout: str = "spins-by-samples") -> npt.NDArray[np.uint8]: ...
 def synthetic_retina(

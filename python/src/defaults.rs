@@ -57,6 +57,7 @@ pub fn defaults() -> String {
             "samples": fresh.samples,
             "burn_in": fresh.burn_in,
             "seed": fresh.seed,
+            "max_samples": FreshSamples::COMPARE_GROW_TO,
         },
         "sample": { "sweeps": DRAW_SWEEPS, "burn_in": DRAW_BURN_IN },
         "log_likelihood": {

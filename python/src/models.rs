@@ -154,7 +154,8 @@ pub fn log_likelihood(
 /// The model against data from fresh samples, as `spinfer compare` computes it (JSON text:
 /// compare.json with each statistic's `data` and `model` values).
 #[pyfunction]
-#[pyo3(signature = (model, x, *, samples=None, burn_in=None, seed=None, repeat_bins=None))]
+#[pyo3(signature = (model, x, *, samples=None, burn_in=None, seed=None, repeat_bins=None, max_samples=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn compare(
     py: Python<'_>,
     model: ModelSpec<'_>,
@@ -163,14 +164,23 @@ pub fn compare(
     burn_in: Option<usize>,
     seed: Option<u64>,
     repeat_bins: Option<usize>,
+    max_samples: Option<usize>,
 ) -> PyResult<String> {
     let file = model_file(&model)?;
     let data = raster(&x)?;
     let defaults = FreshSamples::default();
+    let grow_to = max_samples.unwrap_or(FreshSamples::COMPARE_GROW_TO);
+    if grow_to < samples.unwrap_or(defaults.samples) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "max_samples must be at least samples ({}), not {grow_to}",
+            samples.unwrap_or(defaults.samples)
+        )));
+    }
     let fresh = FreshSamples {
         samples: samples.unwrap_or(defaults.samples),
         burn_in: burn_in.unwrap_or(defaults.burn_in),
         seed: seed.unwrap_or(defaults.seed),
+        grow_to: Some(grow_to),
         ..defaults
     };
     let comparison = py

@@ -24,9 +24,15 @@ pub struct CompareArgs {
     /// Layout of the data file.
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     layout: Layout,
-    /// Fresh model samples (equilibrium) or time bins (kinetic).
+    /// Fresh model samples (equilibrium) or time bins (kinetic). Equilibrium models draw
+    /// 4 times as many again (up to --max-samples, and 2e9 spins in all) while the
+    /// model-side standard errors of the means or pairs exceed a quarter of the data's
+    /// split-half difference
     #[arg(long, default_value_t = FreshSamples::default().samples)]
     samples: usize,
+    /// Most fresh samples of an equilibrium model (equal to --samples: exactly that many)
+    #[arg(long, default_value_t = FreshSamples::COMPARE_GROW_TO)]
+    max_samples: usize,
     /// Sweeps (equilibrium) or steps (kinetic) discarded before sampling.
     #[arg(long, default_value_t = FreshSamples::default().burn_in)]
     burn_in: usize,
@@ -56,8 +62,16 @@ pub fn run(a: CompareArgs) -> Result<()> {
         ));
     }
     check(&paths)?;
+    if a.max_samples < a.samples {
+        return Err(Error::setting(
+            "max-samples",
+            a.max_samples,
+            format!("at least --samples ({})", a.samples),
+        ));
+    }
     let fresh = FreshSamples {
         samples: a.samples,
+        grow_to: Some(a.max_samples),
         burn_in: a.burn_in,
         seed: a.seed,
         random_start: a.random_start,

@@ -50,6 +50,10 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
         data: &Raster,
         initial_samples: usize,
     ) -> Self {
+        let rule = Faithful {
+            fresh: rule.fresh.clone().for_data(data),
+            ..rule
+        };
         FaithfulCheck {
             inner,
             rule,

@@ -148,15 +148,28 @@ impl Comparison {
     }
 
     /// An equilibrium model against data, from fresh samples (Metropolis, or replica
-    /// exchange where the chains do not mix): means, pair
+    /// exchange where the chains do not mix or the data are collective,
+    /// [`FreshSamples::for_data`]): means, pair
     /// moments and connected correlations Rao–Blackwellised (from the conditional means of
-    /// every sample: unbiased, with a smaller variance), triplets from the spins.
+    /// every sample: unbiased, with a smaller variance), triplets from the spins. With
+    /// [`FreshSamples::grow_to`] the samples grow until their own noise is small beside the
+    /// data's split-half difference ([`FreshSamples::PRECISE_NOISE`]).
     pub fn ising<T: Real, M: FlipEnergy<T>>(
         model: &M,
         data: &Raster,
         fresh: &FreshSamples,
     ) -> Result<Self> {
-        let f = fresh.ising_rao_blackwell(model)?;
+        let reference = SplitHalf::of(data);
+        let requested = fresh.samples;
+        let mut fresh = fresh.clone().for_data(data);
+        let f = loop {
+            let f = fresh.ising_rao_blackwell(model)?;
+            let noise = (f.means_noise, f.pairs_noise);
+            match fresh.grown(noise, (reference.means, reference.pairs), data.n_spins()) {
+                Some(more) => fresh.samples = more,
+                None => break f,
+            }
+        };
         let triplets = Triplets::for_spins(data.n_spins(), 1);
         let mut c = Self::equal_time_with(data, &f.samples, &f.moments, &triplets)?;
         c.chains = f.diagnostics;
@@ -165,11 +178,21 @@ impl Comparison {
             .map(|r| r.with_noise(f.means_noise, f.pairs_noise));
         c.estimator = format!(
             "Rao–Blackwellised: from the conditional means E[s_i | s_∖i] of the fresh \
-             samples{}",
-            if f.tempered {
-                ", drawn by replica exchange (the Metropolis chains did not mix)"
+             samples{}{}",
+            match (f.tempered, fresh.replica_exchange) {
+                (true, true) => ", drawn by replica exchange (the data are collective)",
+                (true, false) => ", drawn by replica exchange (the Metropolis chains did not mix)",
+                _ => "",
+            },
+            if fresh.samples > requested {
+                format!(
+                    "; {requested} samples grew to {} until their standard errors were at \
+                     most {} of the split-half difference",
+                    fresh.samples,
+                    FreshSamples::PRECISE_NOISE
+                )
             } else {
-                ""
+                String::new()
             }
         );
         Ok(c)

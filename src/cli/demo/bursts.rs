@@ -61,8 +61,10 @@ pub fn collective(report: &mut Report, seed: u64, fresh_samples: usize) -> Resul
     let seconds = t0.elapsed().as_secs_f64();
     let fresh = FreshSamples {
         samples: fresh_samples,
+        grow_to: Some(FreshSamples::COMPARE_GROW_TO),
         ..Default::default()
-    };
+    }
+    .for_data(&data);
     let comparison = Comparison::ising(&fit.model, &data, &fresh)?;
     let (means, pairs) = comparison
         .faithfulness
