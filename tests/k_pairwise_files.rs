@@ -213,23 +213,40 @@ fn fit_learns_the_k_pairwise_maximum_exactly() {
 }
 
 #[test]
-fn a_monte_carlo_k_pairwise_fit_is_refused_before_reading_the_data() {
+fn a_monte_carlo_k_pairwise_fit_matches_the_data_s_p_of_k_where_the_pairwise_fit_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let m = write_model(d);
-    write_data(d, &m, 1_000);
-    common::bad_input(
-        d,
-        &[
-            "fit",
-            "ising",
-            "d.txt",
-            "--model",
-            "k-pairwise",
-            "--out",
-            "fitted.json",
-        ],
-        &["sampler", "exact", "k-pairwise"],
+    let data = write_data(d, &m, 20_000);
+    for (model, out) in [("k-pairwise", "fitted.json"), ("pairwise", "pairwise.json")] {
+        ok(
+            d,
+            &[
+                "fit", "ising", "d.txt", "--model", model, "--quiet", "--out", out,
+            ],
+        );
+    }
+    let fitted = ModelFile::read(&d.join("fitted.json")).unwrap();
+    assert_eq!(fitted.kind, spinfer::data::ModelKind::KPairwise);
+    assert_eq!(
+        fitted.metrics["outcome"], "TargetReached",
+        "{}",
+        fitted.metrics
     );
-    assert!(!d.join("fitted.json").exists());
+    // The rule stopped the fit once fresh samples put P(K) within 0.9 of the split-half
+    // difference (their own noise included); the model's exact P(K) is then within twice
+    // that difference of the data's (the margin is the fresh samples' noise).
+    let p_data = activity(&data);
+    let (a, b) = (data.samples(0, 10_000), data.samples(10_000, 20_000));
+    let rmse = |p: &[f64], q: &[f64]| {
+        (p.iter().zip(q).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / p.len() as f64).sqrt()
+    };
+    let split_half = rmse(&activity(&a), &activity(&b));
+    let ratio =
+        |f: &ModelFile| rmse(&exact_activity(&f.to_equilibrium().unwrap()), &p_data) / split_half;
+    let k_pairwise = ratio(&fitted);
+    let pairwise = ratio(&ModelFile::read(&d.join("pairwise.json")).unwrap());
+    eprintln!("P(K) against the data: k-pairwise {k_pairwise:.2}x, pairwise {pairwise:.2}x");
+    assert!(k_pairwise <= 2.0, "k-pairwise P(K) at {k_pairwise:.2}x");
+    assert!(pairwise > k_pairwise, "pairwise {pairwise:.2}x");
 }

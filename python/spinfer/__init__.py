@@ -170,8 +170,9 @@ def fit_ising(
 
     ``model`` ({choices:model}): ``"k-pairwise"`` learns the K-pairwise model (Tkacik et
     al. 2014), the pairwise model plus a potential ``V[K]`` on the number of active cells
-    (``model.V``, kind ``"k-pairwise"``); in this version with ``sampler="exact"`` only
-    (N <= 20), by L-BFGS to the maximum, where the model's P(K) is the data's.
+    (``model.V``, kind ``"k-pairwise"``), learned the same way; its Monte Carlo fits stop
+    when P(K) is as faithful as the means and pairs, and with ``sampler="exact"`` (N <= 20)
+    its maximum has the data's P(K).
 
     Other keywords are the command's flags (``spinfer fit ising --help``): ``method``
     ({choices:method}), ``solver`` ({choices:solver}), ``init`` ({choices:init}),

@@ -8,7 +8,7 @@ use nalgebra::DVector;
 use super::Faithful;
 use crate::{
     learn::{Control, Observer, Phase, Record},
-    model::Energy,
+    model::FlipEnergy,
     sample::FreshSamples,
     stats::{Faithfulness, Moments, SplitHalf},
     Ising, Raster, Real, Result,
@@ -20,14 +20,15 @@ const CONFIRM_SEED_OFFSET: u64 = 1_000_003;
 /// An observer that checks, every `rule.every` iterations, the parameters the fit would
 /// return against the data ([`Faithfulness`]) and reports [`Control::Reached`] once both
 /// ratios are at most `rule.target`. Other observers' words pass through; an inactive
-/// check only passes them through.
-pub struct FaithfulCheck<'a, T: Real> {
+/// check only passes them through. The model checked is `M` (the pairwise model unless
+/// named), rebuilt from each set of parameters.
+pub struct FaithfulCheck<'a, T: Real, M = Ising<T>> {
     inner: &'a mut dyn Observer<T>,
+    template: M,
     rule: Faithful,
     active: bool,
     data: Moments,
     reference: SplitHalf,
-    n: usize,
     /// Monte Carlo samples per iteration at the start.
     initial_samples: usize,
     /// The last check: its iteration, the comparison and the fresh samples' moments.
@@ -38,17 +39,20 @@ pub struct FaithfulCheck<'a, T: Real> {
     pub seconds: f64,
     /// Fresh-sample measurements made during learning (a confirmed pass makes two).
     pub measured: usize,
+    /// The data, when P(K) is judged too ([`FaithfulCheck::judging_activity`]).
+    activity_data: Option<Raster>,
 }
 
-impl<'a, T: Real> FaithfulCheck<'a, T> {
-    /// A check of fits to `data` under `rule` (when `active`), passing records on to
-    /// `inner`.
+impl<'a, T: Real, M: FlipEnergy<T> + Clone> FaithfulCheck<'a, T, M> {
+    /// A check of fits of `template`'s model to `data` under `rule` (when `active`), passing
+    /// records on to `inner`.
     pub fn new(
         inner: &'a mut dyn Observer<T>,
         rule: Faithful,
         active: bool,
         data: &Raster,
         initial_samples: usize,
+        template: M,
     ) -> Self {
         let rule = Faithful {
             fresh: rule.fresh.clone().for_data(data),
@@ -56,17 +60,26 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
         };
         FaithfulCheck {
             inner,
+            template,
             rule,
             active,
             data: Moments::of(data),
             reference: SplitHalf::of(data),
-            n: data.n_spins(),
             initial_samples,
             last: None,
             error: None,
             seconds: 0.0,
             measured: 0,
+            activity_data: None,
         }
+    }
+
+    /// This check also requiring P(K), the distribution of the number of active cells
+    /// per sample, within the target of its split-half difference (models with a
+    /// potential on K are fitted to it).
+    pub fn judging_activity(mut self, data: &Raster, on: bool) -> Self {
+        self.activity_data = on.then(|| data.clone());
+        self
     }
 
     /// The final comparison of the model with parameters `params` with the data, announced
@@ -117,19 +130,19 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
         params: &DVector<T>,
         fresh: &FreshSamples,
     ) -> Result<(Faithfulness, Moments, bool)> {
-        let mut model = Ising::zeros(self.n);
+        let mut model = self.template.clone();
         model.set_params(params);
         let fresh = fresh.ising_rao_blackwell(&model)?;
         let certified = fresh
             .diagnostics
             .as_ref()
             .is_none_or(|d| d.is_trustworthy());
-        Ok((
-            Faithfulness::of(&self.data, &fresh.moments, &self.reference)
-                .with_noise(fresh.means_noise, fresh.pairs_noise),
-            fresh.moments,
-            certified,
-        ))
+        let mut faithfulness = Faithfulness::of(&self.data, &fresh.moments, &self.reference)
+            .with_noise(fresh.means_noise, fresh.pairs_noise);
+        if let Some(data) = &self.activity_data {
+            faithfulness = faithfulness.with_activity(data, &fresh.samples);
+        }
+        Ok((faithfulness, fresh.moments, certified))
     }
 
     /// The data's split-half differences.
@@ -138,7 +151,7 @@ impl<'a, T: Real> FaithfulCheck<'a, T> {
     }
 }
 
-impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
+impl<T: Real, M: FlipEnergy<T> + Clone> Observer<T> for FaithfulCheck<'_, T, M> {
     fn phase(&mut self, phase: Phase) -> Control {
         self.inner.phase(phase)
     }
@@ -170,19 +183,24 @@ impl<T: Real> Observer<T> for FaithfulCheck<'_, T> {
             (Some((_, f, _)), Control::Continue) => self.inner.phase(Phase::Checked {
                 means: f.means_ratio,
                 pairs: f.pairs_ratio,
+                activity: f.activity_ratio.filter(|_| self.activity_data.is_some()),
             }),
             _ => control,
         }
     }
 }
 
-impl<T: Real> FaithfulCheck<'_, T> {
+impl<T: Real, M: FlipEnergy<T> + Clone> FaithfulCheck<'_, T, M> {
     /// The check at iteration `k`: a pass is confirmed by a second measurement.
     fn check(&mut self, k: usize, params: &DVector<T>) -> Control {
         let target = self.rule.target;
-        let passes = |(f, _, certified): &(Faithfulness, Moments, bool)| {
-            *certified && f.worst_ratio() <= target
+        let judged = self.activity_data.is_some();
+        let worst = move |f: &Faithfulness| match (judged, f.activity_ratio) {
+            (true, Some(a)) => f.worst_ratio().max(a),
+            _ => f.worst_ratio(),
         };
+        let passes =
+            |(f, _, certified): &(Faithfulness, Moments, bool)| *certified && worst(f) <= target;
         let fresh = self.rule.fresh.clone();
         let first = match self.timed_check(params, &fresh) {
             Ok(r) => r,
@@ -208,7 +226,7 @@ impl<T: Real> FaithfulCheck<'_, T> {
             Ok(second) => {
                 let reached = passes(&second);
                 // Report the less flattering of the two.
-                let worse = if second.0.worst_ratio() > first.0.worst_ratio() {
+                let worse = if worst(&second.0) > worst(&first.0) {
                     second
                 } else {
                     first

@@ -3,21 +3,21 @@
 
 use std::time::Instant;
 
+use super::{
+    auto,
+    learning::{run, Job},
+    pseudo, regularised, start, Fit, FitControl, IsingFitSettings, IsingMethod,
+};
 use nalgebra::DVector;
 
-use super::{
-    auto, drive, faithful::FaithfulCheck, pseudo, regularised, start, Fit, FitControl,
-    IsingFitSettings, IsingMethod, Summary, Timings,
-};
 use crate::{
     init::Init,
-    learn::{Control, Learner, Observer, Outcome, Phase},
-    model::{Centering, Energy},
-    objective::{optimality, Likelihood, Objective, ObjectiveKind},
+    learn::{Control, Observer, Phase},
+    model::{Centering, Energy, FlipEnergy},
+    objective::Likelihood,
     optim::AnyOptimizer,
     sample::{AnySampler, Sampler},
-    solve::{Averaging, Lbfgs, Solver, SolverKind, Stochastic},
-    stats::{pair_index, Faithfulness, Moments},
+    solve::{Averaging, Lbfgs, SolverKind, Stochastic},
     Error, Ising, PairStatistics, Raster, Real, Result, Statistics,
 };
 
@@ -91,7 +91,19 @@ pub fn fit_ising_with<T: Real>(
     if settings.chains_from_data {
         sampler.start_from(data);
     }
-    boltzmann(data, settings, start, sampler, observer, control)
+    boltzmann(
+        data,
+        settings,
+        start,
+        Built {
+            build: Ok,
+            stats: PairStatistics::new(n),
+            judge_activity: false,
+        },
+        sampler,
+        observer,
+        control,
+    )
 }
 
 /// Boltzmann learning with a sampler of the caller's (chains on the workers of a cluster,
@@ -152,7 +164,19 @@ where
             "boltzmann when a sampler is given (the pseudo-likelihood samples nothing)",
         ));
     }
-    boltzmann(data, settings, None, sampler, observer, control)
+    boltzmann(
+        data,
+        settings,
+        None,
+        Built {
+            build: Ok,
+            stats: PairStatistics::new(data.n_spins()),
+            judge_activity: false,
+        },
+        sampler,
+        observer,
+        control,
+    )
 }
 
 /// Checks the settings and that the data can be fitted.
@@ -165,24 +189,21 @@ fn check_request(data: &Raster, settings: &IsingFitSettings) -> Result<()> {
     Ok(())
 }
 
-/// Boltzmann learning of `data` with `sampler` on the model side.
-fn boltzmann<T, S>(
+/// The pairwise model learning starts from, the start setting it follows (which decides
+/// centred steps) and the fit's own warm start when [`start::held_activity`] rejected it:
+/// `start` when given; the independent cells on resumption (the checkpoint holds the
+/// parameters) or where the settings' start is skipped ([`start::PSEUDO_START_BELOW`]);
+/// otherwise the settings' start, tested when it is the fit's own choice under Monte Carlo.
+pub(crate) fn pairwise_start<T: Real>(
     data: &Raster,
     settings: &IsingFitSettings,
     start: Option<Ising<T>>,
-    sampler: S,
+    exact: bool,
+    resuming: bool,
+    data_stats: &DVector<f64>,
     observer: &mut dyn Observer<T>,
-    control: &mut FitControl<'_, Ising<T>>,
-) -> Result<Fit<Ising<T>>>
-where
-    T: Real,
-    S: Sampler<T, Ising<T>>,
-{
+) -> Result<(Ising<T>, Init, Option<start::RejectedStart>)> {
     let n = data.n_spins();
-    let stats = PairStatistics::new(n);
-    let constant = data.constant_cells();
-    let data_stats = regularised(stats.average(data), data.n_samples(), !constant.is_empty());
-    let started = Instant::now();
     let init = if start.is_some() {
         Init::Pseudo // any warm start: centred steps suit it
     } else {
@@ -195,12 +216,10 @@ where
         settings.init == Init::Auto && init == Init::Pseudo && n >= start::PSEUDO_START_BELOW;
     let model = match start {
         Some(m) => m,
-        None if control.resume.is_some() || skip_start => {
-            independent_start(data_stats.as_slice(), n)
-        }
+        None if resuming || skip_start => independent_start(data_stats.as_slice(), n),
         None => match ising_start_observed::<T>(data, init, observer)? {
             // The fit's own choice of start is tested (a start the caller named is theirs).
-            Some(m) if settings.init == Init::Auto && !sampler.is_exact() => {
+            Some(m) if settings.init == Init::Auto && !exact => {
                 match start::held_activity(&m, data, settings.mcmc.seed)? {
                     Ok(()) => m,
                     Err(rejected) => {
@@ -224,6 +243,53 @@ where
             None => independent_start(data_stats.as_slice(), n),
         },
     };
+    Ok((model, init, rejected_start))
+}
+
+/// How the model learned is made: from the pairwise start by `build`, with statistics
+/// `stats`; `judge_activity` when the faithfulness rule also judges P(K).
+pub(crate) struct Built<St, F> {
+    pub build: F,
+    pub stats: St,
+    pub judge_activity: bool,
+}
+
+/// Boltzmann learning of `data` with `sampler` on the model side, for the pairwise model
+/// or one built on it.
+pub(crate) fn boltzmann<T, M, St, F, S>(
+    data: &Raster,
+    settings: &IsingFitSettings,
+    start: Option<Ising<T>>,
+    built: Built<St, F>,
+    sampler: S,
+    observer: &mut dyn Observer<T>,
+    control: &mut FitControl<'_, M>,
+) -> Result<Fit<M>>
+where
+    T: Real,
+    M: FlipEnergy<T> + Clone,
+    St: Statistics,
+    F: FnOnce(Ising<T>) -> Result<M>,
+    S: Sampler<T, M>,
+{
+    let Built {
+        build,
+        stats,
+        judge_activity,
+    } = built;
+    let n = data.n_spins();
+    let constant = data.constant_cells();
+    let data_stats = regularised(stats.average(data), data.n_samples(), !constant.is_empty());
+    let started = Instant::now();
+    let (model, init, rejected_start) = pairwise_start(
+        data,
+        settings,
+        start,
+        sampler.is_exact(),
+        control.resume.is_some(),
+        &data_stats,
+        observer,
+    )?;
     let start_seconds = started.elapsed().as_secs_f64();
     let monte_carlo = !sampler.is_exact();
     let solver = auto::ising(settings, !monte_carlo);
@@ -233,7 +299,7 @@ where
     });
     let means: Vec<f64> = data_stats.as_slice()[..n].to_vec();
     let mut objective =
-        Likelihood::from_data_statistics(model, stats, sampler, data_stats.clone())?
+        Likelihood::from_data_statistics(build(model)?, stats, sampler, data_stats.clone())?
             .with_penalty(settings.penalty)?;
     if centred {
         objective = objective.with_centering(Centering::equilibrium(&means))?;
@@ -247,6 +313,7 @@ where
         start_seconds,
         centred,
         rejected_start,
+        judge_activity,
     };
     match solver {
         SolverKind::Lbfgs => run(
@@ -270,217 +337,6 @@ where
             run(job, objective, solver, SolverKind::Gradient, observer)
         }
     }
-}
-
-/// What the run needs besides the objective and the solver.
-struct Job<'a, 'c, T: Real> {
-    data: &'a Raster,
-    settings: &'a IsingFitSettings,
-    control: &'a mut FitControl<'c, Ising<T>>,
-    data_stats: &'a DVector<f64>,
-    constant: Vec<usize>,
-    start_seconds: f64,
-    centred: bool,
-    rejected_start: Option<start::RejectedStart>,
-}
-
-type IsingLikelihood<T, S> = Likelihood<T, Ising<T>, PairStatistics, S>;
-
-/// Runs the solver (with the faithfulness check for Monte Carlo objectives) and reports at
-/// the returned parameters.
-fn run<T, Q, S>(
-    job: Job<'_, '_, T>,
-    objective: IsingLikelihood<T, Q>,
-    solver: S,
-    kind: SolverKind,
-    observer: &mut dyn Observer<T>,
-) -> Result<Fit<Ising<T>>>
-where
-    T: Real,
-    Q: Sampler<T, Ising<T>>,
-    S: Solver<IsingLikelihood<T, Q>>,
-{
-    let Job {
-        data,
-        settings,
-        control,
-        data_stats,
-        constant,
-        start_seconds,
-        centred,
-        rejected_start,
-    } = job;
-    let monte_carlo = !objective.is_exact();
-    let rule = settings.faithful.clone().unwrap_or_default();
-    let active = monte_carlo && settings.faithful.is_some();
-    let mut check = FaithfulCheck::new(observer, rule, active, data, settings.mcmc.samples);
-    let learning_started = Instant::now();
-    let (learner, outcome) = drive(
-        objective,
-        solver,
-        &settings.learn,
-        &mut check,
-        control.resume.take(),
-        control.checkpoint_every,
-        control.checkpoint.as_deref_mut(),
-    )?;
-    let outcome = match outcome {
-        Err(e) => {
-            control.last_finite = Some(learner.model().clone());
-            return Err(e);
-        }
-        Ok(o) => o,
-    };
-    if let Some(e) = check.error.take() {
-        return Err(e);
-    }
-    let last_check = check.last.take();
-    let timings = Timings {
-        start: start_seconds,
-        learning: learning_started.elapsed().as_secs_f64() - check.seconds,
-        checks: check.seconds,
-        checks_run: check.measured,
-        ..Timings::default()
-    };
-    finish(
-        learner,
-        outcome,
-        kind,
-        Report {
-            data_stats,
-            constant,
-            timings,
-            centred,
-            rejected_start,
-            last_check,
-            check: if monte_carlo { Some(&mut check) } else { None },
-        },
-    )
-}
-
-/// What the summary needs besides the learner.
-struct Report<'a, 'b, T: Real> {
-    data_stats: &'a DVector<f64>,
-    constant: Vec<usize>,
-    timings: Timings,
-    centred: bool,
-    rejected_start: Option<start::RejectedStart>,
-    last_check: Option<(usize, Faithfulness, Moments)>,
-    check: Option<&'a mut FaithfulCheck<'b, T>>,
-}
-
-/// The fit at the returned parameters: for exact objectives the last record; for Monte Carlo
-/// ones, fresh samples of the returned (averaged) model against the data.
-fn finish<T, Q, S>(
-    learner: Learner<IsingLikelihood<T, Q>, S>,
-    outcome: Outcome,
-    solver: SolverKind,
-    report: Report<'_, '_, T>,
-) -> Result<Fit<Ising<T>>>
-where
-    T: Real,
-    Q: Sampler<T, Ising<T>>,
-    S: Solver<IsingLikelihood<T, Q>>,
-{
-    let problem = learner.problem();
-    let model = problem.model().clone();
-    let history = learner.history().clone();
-    let last = history.last().cloned();
-    let mut timings = report.timings;
-    let last_record = Summary {
-        objective: ObjectiveKind::LogLikelihood,
-        value: last.as_ref().and_then(|r| r.objective),
-        max_gradient: last.as_ref().map_or(f64::NAN, |r| r.max_abs_gradient()),
-        converged: outcome.converged(),
-    };
-    let (summary, faithfulness) = match report.check {
-        None => (last_record, None),
-        Some(check) => {
-            let final_iteration = history.records.len().saturating_sub(1);
-            let measured = match report.last_check {
-                Some((k, f, m)) if k == final_iteration && outcome == Outcome::TargetReached => {
-                    Some((f, m))
-                }
-                _ => {
-                    let (measured, seconds) = check.final_comparison(model.params())?;
-                    timings.comparison = seconds;
-                    measured
-                }
-            };
-            // Stopped before the final comparison: the fit ends at its last record.
-            let Some((faithfulness, moments)) = measured else {
-                return Ok(Fit {
-                    chains: problem.diagnostics(),
-                    model,
-                    history,
-                    outcome,
-                    solver,
-                    summary: Summary {
-                        value: None,
-                        ..last_record
-                    },
-                    constant_cells: report.constant,
-                    faithfulness: None,
-                    timings,
-                    centred: report.centred,
-                    rejected_start: report.rejected_start,
-                });
-            };
-            let max_gradient = fresh_max_gradient(&model, problem, report.data_stats, &moments);
-            (
-                Summary {
-                    objective: ObjectiveKind::LogLikelihood,
-                    value: None,
-                    max_gradient,
-                    converged: outcome.converged(),
-                },
-                Some(faithfulness),
-            )
-        }
-    };
-    Ok(Fit {
-        chains: problem.diagnostics(),
-        model,
-        history,
-        outcome,
-        solver,
-        summary,
-        constant_cells: report.constant,
-        faithfulness,
-        timings,
-        centred: report.centred,
-        rejected_start: report.rejected_start,
-    })
-}
-
-/// max |∂L/∂θ| at `model` with the model side from fresh samples (penalty included).
-fn fresh_max_gradient<T: Real, Q: Sampler<T, Ising<T>>>(
-    model: &Ising<T>,
-    problem: &IsingLikelihood<T, Q>,
-    data_stats: &DVector<f64>,
-    fresh: &Moments,
-) -> f64 {
-    let n = model.n_spins();
-    let mut gradient = data_stats.clone();
-    for i in 0..n {
-        gradient[i] -= fresh.means[i];
-        for j in i + 1..n {
-            gradient[n + pair_index(n, i, j)] -= fresh.pairs[(i, j)];
-        }
-    }
-    let theta: Vec<f64> = model.params().iter().map(|v| v.as_f64()).collect();
-    let penalty = problem.penalty();
-    let groups = model.groups();
-    for g in &groups {
-        let (_, l2) = penalty.strengths(g);
-        for k in g.range.clone() {
-            gradient[k] -= l2 * theta[k];
-        }
-    }
-    optimality(&groups, &theta, &gradient, penalty)
-        .iter()
-        .map(|(_, g)| *g)
-        .fold(0.0, f64::max)
 }
 
 /// The starting equilibrium model for `data`; `None` for the independent-cell start.

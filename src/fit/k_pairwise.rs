@@ -1,29 +1,27 @@
-//! The K-pairwise fit: h, J and V(K) by L-BFGS over exact enumeration (N ≤ 20), to the
-//! gradient tolerance, from the independent-cell start.
-//!
-//! Monte Carlo learning of the K-pairwise model is not in this version: the vectorised
-//! chain kernel serves pairwise energies only, and on the 160-cell synthetic retina the
-//! generic kernel with the pairwise fit's optimiser did not reach the faithfulness target
-//! in ten minutes, so the fit refuses other samplers ([`IsingFitSettings::check`]) rather
-//! than return a model it cannot vouch for.
+//! The K-pairwise fit (Tkačik et al. 2014): h, J and a potential V(K) on the number of
+//! active cells, P(s) ∝ exp(Σ h_i s_i + Σ_{i<j} J_ij s_i s_j + V(K(s))), learned as the
+//! pairwise fit is (the same start, solver choice, steps, growing samples and checks), by
+//! L-BFGS over exact enumeration or by first-order steps over Monte Carlo chains; its
+//! faithfulness rule also asks P(K) to be within the target of the data's split-half
+//! difference.
 
 use super::{
-    drive, ising::independent_model, regularised, Fit, FitControl, IsingFitSettings, Summary,
-    Timings,
+    ising::{boltzmann, Built},
+    Fit, FitControl, IsingFitSettings,
 };
 use crate::{
     learn::Observer,
-    model::{Centering, KPairwise, VLayout},
-    objective::{Likelihood, ObjectiveKind},
-    sample::ExactSampler,
-    solve::{Lbfgs, SolverKind},
+    model::{KPairwise, VLayout},
+    sample::AnySampler,
     stats::KStatistics,
-    Error, Raster, Real, Result, Statistics,
+    Error, Raster, Real, Result,
 };
 
-/// Fits the K-pairwise model to `data` by L-BFGS over exact enumeration, with the
-/// settings' iteration budget, tolerance and penalties on h and J; `control` checkpoints
-/// and resumes it. The V parameters are those of [`VLayout::for_data`].
+/// Fits the K-pairwise model to `data` with the settings' sampler (L-BFGS to the gradient
+/// tolerance over exact enumeration; averaged first-order steps to the faithfulness rule
+/// over Monte Carlo chains), iteration budget and penalties on h and J; `control`
+/// checkpoints and resumes it. The V parameters are those of [`VLayout::for_data`]; the
+/// pairwise part starts where the pairwise fit would, V at 0.
 ///
 /// ```
 /// use spinfer::prelude::*;
@@ -53,57 +51,26 @@ pub fn fit_k_pairwise_with<T: Real>(
     control: &mut FitControl<'_, KPairwise<T>>,
 ) -> Result<Fit<KPairwise<T>>> {
     settings.check()?;
+    crate::model::check_dense_size(data.n_spins())?;
     if data.n_samples() == 0 {
         return Err(Error::Shape("no samples to fit".into()));
     }
-    let n = data.n_spins();
     let layout = VLayout::for_data(data);
-    let model = KPairwise::new(independent_model::<T>(data), layout)?;
-    let stats = KStatistics::new(n, layout);
-    let constant = data.constant_cells();
-    let data_stats = regularised(stats.average(data), data.n_samples(), !constant.is_empty());
-    let means: Vec<f64> = data_stats.as_slice()[..n].to_vec();
-    let objective = Likelihood::from_data_statistics(model, stats, ExactSampler, data_stats)?
-        .with_penalty(settings.penalty)?
-        .with_centering(Centering::equilibrium(&means))?;
-    let learning_started = std::time::Instant::now();
-    let (learner, outcome) = drive(
-        objective,
-        Lbfgs::default().with_centring(true),
-        &settings.learn,
+    let mut sampler = AnySampler::new(settings.sampler, &settings.mcmc)?;
+    if settings.chains_from_data {
+        sampler.start_from(data);
+    }
+    boltzmann(
+        data,
+        settings,
+        None,
+        Built {
+            build: |pairwise| KPairwise::new(pairwise, layout),
+            stats: KStatistics::new(data.n_spins(), layout),
+            judge_activity: true,
+        },
+        sampler,
         observer,
-        control.resume.take(),
-        control.checkpoint_every,
-        control.checkpoint.as_deref_mut(),
-    )?;
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            control.last_finite = Some(learner.model().clone());
-            return Err(e);
-        }
-    };
-    let history = learner.history().clone();
-    let last = history.last().cloned();
-    Ok(Fit {
-        summary: Summary {
-            objective: ObjectiveKind::LogLikelihood,
-            value: last.as_ref().and_then(|r| r.objective),
-            max_gradient: last.as_ref().map_or(f64::NAN, |r| r.max_abs_gradient()),
-            converged: outcome.converged(),
-        },
-        model: learner.into_model(),
-        history,
-        outcome,
-        solver: SolverKind::Lbfgs,
-        constant_cells: constant,
-        chains: None,
-        faithfulness: None,
-        timings: Timings {
-            learning: learning_started.elapsed().as_secs_f64(),
-            ..Timings::default()
-        },
-        centred: true,
-        rejected_start: None,
-    })
+        control,
+    )
 }

@@ -12,6 +12,7 @@ pub mod faithful;
 pub mod ising;
 pub mod k_pairwise;
 pub mod kinetic;
+mod learning;
 pub mod pseudo;
 pub mod settings;
 pub mod start;

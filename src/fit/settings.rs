@@ -22,8 +22,7 @@ pub enum EquilibriumModel {
     /// The pairwise model: fields h and couplings J.
     #[default]
     Pairwise,
-    /// The K-pairwise model: h, J and a potential V(K) on the number of active cells
-    /// (exact averages only: N <= 20).
+    /// The K-pairwise model: h, J and a potential V(K) on the number of active cells.
     KPairwise,
 }
 
@@ -197,22 +196,12 @@ impl IsingFitSettings {
         self.learn.check()?;
         self.penalty.check()?;
         self.mcmc.check()?;
-        if self.model == EquilibriumModel::KPairwise {
-            if self.method != IsingMethod::Boltzmann {
-                return Err(Error::setting(
-                    "method",
-                    "pseudo-likelihood",
-                    "boltzmann for the k-pairwise model",
-                ));
-            }
-            if self.sampler != SamplerKind::Exact {
-                return Err(Error::setting(
-                    "sampler",
-                    format!("{:?}", self.sampler).to_lowercase(),
-                    "exact for the k-pairwise model (N <= 20): this version learns it by \
-                     L-BFGS over exact enumeration, not yet by Monte Carlo",
-                ));
-            }
+        if self.model == EquilibriumModel::KPairwise && self.method != IsingMethod::Boltzmann {
+            return Err(Error::setting(
+                "method",
+                "pseudo-likelihood",
+                "boltzmann for the k-pairwise model",
+            ));
         }
         crate::optim::AnyOptimizer::new(self.optimizer, self.lr).check()?;
         if let Some(f) = &self.faithful {

@@ -48,6 +48,9 @@ pub enum Phase {
         means: f64,
         /// RMSE of the pair moments over the split-half RMSE.
         pairs: f64,
+        /// RMSE of P(K), the distribution of the number of active cells, over its
+        /// split-half RMSE, when the rule judges it (models with a potential on K).
+        activity: Option<f64>,
     },
     /// A check of the stopping rule draws `samples` fresh samples of the current model.
     FreshCheck {
@@ -80,9 +83,14 @@ impl Phase {
                 100.0 * data_activity
             ),
             Phase::Learning => "learning".into(),
-            Phase::Checked { means, pairs } => format!(
-                "checked: means {means:.2}×, pairs {pairs:.2}× the split-half difference; \
-                 learning goes on"
+            Phase::Checked {
+                means,
+                pairs,
+                activity,
+            } => format!(
+                "checked: means {means:.2}×, pairs {pairs:.2}×{} the split-half difference; \
+                 learning goes on",
+                activity.map_or(String::new(), |a| format!(", P(K) {a:.2}×"))
             ),
             Phase::FreshCheck { samples } => format!("fresh-sample check ({samples} samples)"),
             Phase::FinalComparison { samples } => {

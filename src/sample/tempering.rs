@@ -375,8 +375,14 @@ impl<U: UpdateRule> Ladder for Lanes<'_, U> {
 /// replica labels `[level][lane]`.
 type BankResult = (BankRun, Vec<Vec<Chain>>, Vec<Vec<u32>>);
 
-/// One scalar replica: spins, local state, generator.
-type ScalarReplica<T, M> = (Vec<Spin>, <M as FlipEnergy<T>>::Local, Xoshiro256PlusPlus);
+/// One scalar replica: spins, local state, generator, and its energy (kept up to date flip
+/// by flip: recomputing it for every swap attempt cost as much as the sweeps).
+type ScalarReplica<T, M> = (
+    Vec<Spin>,
+    <M as FlipEnergy<T>>::Local,
+    Xoshiro256PlusPlus,
+    f64,
+);
 
 /// Scalar replicas of any [`FlipEnergy`] model.
 struct Scalar<'m, T: Real, M: FlipEnergy<T>, U: UpdateRule> {
@@ -394,11 +400,12 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Ladder for Scalar<'_, T, M, U> {
     fn sweep(&mut self) {
         let model = self.model;
         for (level, &beta) in self.replicas.iter_mut().zip(&self.betas) {
-            for (spins, local, rng) in level.iter_mut() {
+            for (spins, local, rng, energy) in level.iter_mut() {
                 for i in 0..spins.len() {
-                    let delta = model.flip_delta(spins, local, i) * beta;
-                    if U::accept(delta, rng) {
+                    let delta = model.flip_delta(spins, local, i);
+                    if U::accept(delta * beta, rng) {
                         flip(model, spins, local, i);
+                        *energy += delta.as_f64();
                     }
                 }
             }
@@ -406,14 +413,14 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Ladder for Scalar<'_, T, M, U> {
     }
     fn energies(&self, k: usize) -> [f64; LANES] {
         let mut out = [0.0; LANES];
-        for (o, (spins, _, _)) in out.iter_mut().zip(&self.replicas[k]) {
-            *o = self.model.energy(spins).as_f64();
+        for (o, (_, _, _, energy)) in out.iter_mut().zip(&self.replicas[k]) {
+            *o = *energy;
         }
         out
     }
     fn ups(&self, k: usize) -> [u32; LANES] {
         let mut out = [0; LANES];
-        for (o, (spins, _, _)) in out.iter_mut().zip(&self.replicas[k]) {
+        for (o, (spins, _, _, _)) in out.iter_mut().zip(&self.replicas[k]) {
             *o = spins.iter().filter(|&&s| s > 0).count() as u32;
         }
         out
@@ -423,7 +430,7 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Ladder for Scalar<'_, T, M, U> {
         std::mem::swap(&mut low[k][l], &mut high[0][l]);
     }
     fn record(&self, words: &mut [[u64; LANES]], bit: usize) {
-        for (l, (spins, _, _)) in self.replicas[0].iter().enumerate() {
+        for (l, (spins, _, _, _)) in self.replicas[0].iter().enumerate() {
             for (w, &s) in words.iter_mut().zip(spins) {
                 w[l] |= u64::from(s > 0) << bit;
             }
@@ -431,7 +438,7 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Ladder for Scalar<'_, T, M, U> {
     }
     fn conditional(&self, l: usize, out: &mut [f32]) {
         // E[s_i | s_∖i] = tanh(s_i ΔE_i / 2) at β = 1.
-        let (spins, local, _) = &self.replicas[0][l];
+        let (spins, local, _, _) = &self.replicas[0][l];
         let deltas: Vec<f64> = (0..spins.len())
             .map(|i| spins[i] as f64 * self.model.flip_delta(spins, local, i).as_f64())
             .collect();
@@ -439,7 +446,7 @@ impl<T: Real, M: FlipEnergy<T>, U: UpdateRule> Ladder for Scalar<'_, T, M, U> {
     }
     fn store(&self, replicas: &mut [Vec<Chain>]) {
         for (level, chains) in self.replicas.iter().zip(replicas.iter_mut()) {
-            for ((spins, _, rng), chain) in level.iter().zip(chains.iter_mut()) {
+            for ((spins, _, rng, _), chain) in level.iter().zip(chains.iter_mut()) {
                 chain.spins.clone_from(spins);
                 chain.rng = rng.clone();
             }
@@ -811,7 +818,12 @@ impl<U: UpdateRule> ReplicaExchange<U> {
                                     level
                                         .iter()
                                         .map(|c| {
-                                            (c.spins.clone(), model.local(&c.spins), c.rng.clone())
+                                            (
+                                                c.spins.clone(),
+                                                model.local(&c.spins),
+                                                c.rng.clone(),
+                                                model.energy(&c.spins).as_f64(),
+                                            )
                                         })
                                         .collect()
                                 })

@@ -31,8 +31,9 @@ pub struct IsingArgs {
     #[command(flatten)]
     common: CommonFit,
     /// The model: pairwise (h, J), or k-pairwise (h, J and a potential V(K) on the number
-    /// of active cells, Tkačik et al. 2014; with --sampler exact, N <= 20, by L-BFGS to the
-    /// maximum, where the model's P(K) is the data's).
+    /// of active cells, Tkačik et al. 2014), learned the same way; its Monte Carlo fits
+    /// stop when P(K) is as faithful as the means and pairs, and with --sampler exact (N <=
+    /// 20) its maximum has the data's P(K).
     #[arg(long, value_enum, default_value = "pairwise")]
     model: spinfer::fit::EquilibriumModel,
     /// Model side of the gradient: auto (Metropolis chains while their diagnostics certify
