@@ -248,3 +248,69 @@ fn fresh_samples_of_collective_data_come_from_replica_exchange_and_grow_until_pr
         .fold(0.0, f64::max);
     assert!(worst <= 5.0 * se.max(1e-3), "worst {worst:.4}, SE {se:.4}");
 }
+
+#[test]
+fn evaluate_scores_collective_data_by_the_ladder_within_its_standard_error_of_exact() {
+    use rand::RngExt;
+    use spinfer::{
+        data::ModelFile,
+        validate::Measure,
+        workflow::{evaluate, Evaluation},
+        Raster,
+    };
+    // The N = 24 two-mode Curie–Weiss model (a barrier of about 0.15 · 24² / 4 ≈ 22 nats);
+    // data drawn exactly: K up spins from P(K), then which ones uniformly.
+    let (n, h, j) = (24, 0.02, 0.15);
+    let model = curie_weiss(n, h, j);
+    let ln_choose = |k: usize| -> f64 {
+        (1..=n).map(|v| (v as f64).ln()).sum::<f64>()
+            - (1..=k).map(|v| (v as f64).ln()).sum::<f64>()
+            - (1..=n - k).map(|v| (v as f64).ln()).sum::<f64>()
+    };
+    let log_w: Vec<f64> = (0..=n)
+        .map(|k| {
+            let m = 2.0 * k as f64 - n as f64;
+            h * m + j * (m * m - n as f64) / 2.0
+        })
+        .collect();
+    let log_terms: Vec<f64> = (0..=n).map(|k| ln_choose(k) + log_w[k]).collect();
+    let top = log_terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let log_z = top + log_terms.iter().map(|l| (l - top).exp()).sum::<f64>().ln();
+    let mut rng = spinfer::seeded(21);
+    let samples = 4_000;
+    let mut data = Raster::zeros(n, samples);
+    let mut exact = 0.0;
+    for t in 0..samples {
+        let mut u: f64 = rng.random::<f64>();
+        let mut k = 0;
+        for (kk, l) in log_terms.iter().enumerate() {
+            u -= (l - log_z).exp();
+            k = kk;
+            if u <= 0.0 {
+                break;
+            }
+        }
+        let mut cells: Vec<usize> = (0..n).collect();
+        for a in 0..k {
+            let b = rng.random_range(a..n);
+            cells.swap(a, b);
+            data.set(cells[a], t, true);
+        }
+        exact += log_w[k] - log_z;
+    }
+    let exact = exact / samples as f64;
+    let score = evaluate(
+        &ModelFile::from_ising(&model),
+        &data,
+        &Evaluation::default(),
+    )
+    .unwrap();
+    let se = score.std_error.unwrap();
+    eprintln!("ladder {:.5} ± {se:.5}, exact {exact:.5}", score.value);
+    assert_eq!(score.measure, Measure::Ladder);
+    assert!(
+        (score.value - exact).abs() <= 5.0 * se.max(1e-3),
+        "ladder {} ± {se} against exact {exact}",
+        score.value
+    );
+}

@@ -23,9 +23,9 @@ class LogLikelihood(NamedTuple):
     value: float
     """The value."""
     std_error: Optional[float]
-    """Its standard error when log Z is an estimate (AIS), else ``None``."""
+    """Its standard error when log Z is an estimate (AIS or the ladder), else ``None``."""
     measure: str
-    """``"exact"``, ``"ais"`` or ``"per-transition"``."""
+    """``"exact"``, ``"ais"``, ``"ladder"``, ``"pseudo"`` or ``"per-transition"``."""
 
 
 def history_arrays(records: List[Dict[str, Any]]) -> Dict[str, np.ndarray]:
@@ -214,7 +214,9 @@ class Model:
         """The log-likelihood of data ``X`` per sample or per transition, by the rule of
         ``spinfer evaluate`` (the library's ``workflow::evaluate``). Equilibrium models:
         ``score="auto"`` is exact for N <= 20 and takes log Z by annealed importance sampling
-        (seeded by ``seed``) above, with its standard error; ``"ais"`` anneals at any N;
+        (seeded by ``seed``) above, or for collective data (bursts) by stepping stones
+        over a replica-exchange ladder (``"ladder"``), with its standard error;
+        ``"ais"`` anneals at any N;
         ``"pseudo"`` is the pseudo-log-likelihood (the training score of fits above 20
         spins). Kinetic models: exact per transition (``repeat_bins``: no transition across
         repeats)."""

@@ -23,14 +23,15 @@ pub struct EvaluateArgs {
     #[arg(long, value_enum, default_value = "spins-by-samples")]
     layout: Layout,
     /// Equilibrium models: the log-likelihood (auto: exact for N <= 20, log Z by annealed
-    /// importance sampling above), the log-likelihood by AIS at any N, or the
+    /// importance sampling above, or for collective data by stepping stones over the
+    /// replica-exchange ladder of `spinfer thermo`), the log-likelihood by AIS at any N, or the
     /// pseudo-log-likelihood (fast at any N; the training score of fits above 20 spins).
     #[arg(long, value_enum, default_value = "auto")]
     score: ScoreMethod,
     /// The same as --score ais.
     #[arg(long, hide = true)]
     ais: bool,
-    /// Seed of the annealing (--score ais, and auto above 20 spins).
+    /// Seed of the annealing or of the ladder (--score ais, and auto above 20 spins).
     #[arg(long, default_value_t = AisSettings::default().seed)]
     seed: u64,
     /// Kinetic models: the data are repeats of this many bins (no transition between them).

@@ -27,6 +27,10 @@ pub enum Measure {
     /// Log-likelihood per sample with log Z from annealed importance sampling (equilibrium,
     /// any N), with a standard error.
     Ais,
+    /// Log-likelihood per sample with log Z by stepping stones over a replica-exchange
+    /// ladder (equilibrium models of collective data), with a standard
+    /// error.
+    Ladder,
 }
 
 impl Measure {
@@ -37,6 +41,10 @@ impl Measure {
             Measure::Pseudo => "pseudo-log-likelihood per sample",
             Measure::PerTransition => "log-likelihood per transition",
             Measure::Ais => "log-likelihood per sample (log Z by AIS)",
+            Measure::Ladder => {
+                "log-likelihood per sample (log Z by stepping stones over a replica-exchange \
+                 ladder)"
+            }
         }
     }
 }
@@ -154,20 +162,63 @@ pub fn ais_scores_of<T: Real>(
     let pairwise = model.pairwise_part();
     let h: Vec<f64> = pairwise.fields().iter().map(|v| v.as_f64()).collect();
     let log_z = log_partition_of(model, &h, settings)?;
+    Ok(scores_with(
+        model,
+        parts,
+        log_z.value,
+        log_z.std_error,
+        Measure::Ais,
+    ))
+}
+
+/// [`ais_scores_of`] with log Z by stepping stones from β = 0 over the replica-exchange
+/// ladder of [`crate::thermo::thermodynamics`] (from T = 1 up, `settings` otherwise): its
+/// replicas cross between the collective states of a
+/// model that the annealing chains of AIS, single-site at every temperature, keep apart.
+pub fn ladder_scores_of<T: Real>(
+    model: &Equilibrium<T>,
+    parts: &[&Raster],
+    settings: &crate::thermo::ThermoSettings,
+) -> Result<Vec<Score>> {
+    for p in parts {
+        check_spins(model.n_spins(), p.n_spins())?;
+    }
+    let settings = crate::thermo::ThermoSettings {
+        t_min: 1.0,
+        ..settings.clone()
+    };
+    let t = crate::thermo::thermodynamics(model, &settings)?;
+    Ok(scores_with(
+        model,
+        parts,
+        t.log_z.value,
+        t.log_z.std_error,
+        Measure::Ladder,
+    ))
+}
+
+/// θ · ⟨φ⟩_part − log Z for each part.
+fn scores_with<T: Real>(
+    model: &Equilibrium<T>,
+    parts: &[&Raster],
+    log_z: f64,
+    std_error: f64,
+    measure: Measure,
+) -> Vec<Score> {
     let n = model.n_spins();
     let stats: Box<dyn Statistics> = match model {
         Equilibrium::Ising(_) => Box::new(PairStatistics::new(n)),
         Equilibrium::KPairwise(k) => Box::new(KStatistics::new(n, k.layout())),
     };
     let params = model.params().map(|v| v.as_f64());
-    Ok(parts
+    parts
         .iter()
         .map(|p| Score {
-            value: params.dot(&stats.average(p)) - log_z.value,
-            measure: Measure::Ais,
-            std_error: Some(log_z.std_error),
+            value: params.dot(&stats.average(p)) - log_z,
+            measure,
+            std_error: Some(std_error),
         })
-        .collect())
+        .collect()
 }
 
 /// The pseudo-log-likelihood per sample Σ_i ⟨log P(s_i | s_∖i)⟩ of any equilibrium model,

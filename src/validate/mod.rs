@@ -12,7 +12,7 @@ pub use compare::{
 };
 pub use likelihood::{
     ais_scores, ais_scores_of, equilibrium_score, flip_pseudo_log_likelihood, ising_score,
-    kinetic_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure, Score,
+    kinetic_log_likelihood, kinetic_score, ladder_scores_of, pseudo_log_likelihood, Measure, Score,
 };
 pub use params::Params;
 pub use split::Split;

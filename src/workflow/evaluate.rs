@@ -7,9 +7,11 @@ use crate::{
     data::{ModelFile, ModelKind},
     model::Equilibrium,
     sample::{AisSettings, ExactDistribution, MAX_EXACT_SPINS},
+    stats::collective::{pair_collectivity, COLLECTIVE_ABOVE},
+    thermo::ThermoSettings,
     validate::{
-        ais_scores_of, flip_pseudo_log_likelihood, kinetic_score, pseudo_log_likelihood, Measure,
-        Score,
+        ais_scores_of, flip_pseudo_log_likelihood, kinetic_score, ladder_scores_of,
+        pseudo_log_likelihood, Measure, Score,
     },
     Raster, Result, Transitions,
 };
@@ -19,8 +21,10 @@ use crate::{
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum ScoreMethod {
-    /// The log-likelihood per sample: exact for N ≤ 20, log Z by annealed importance
-    /// sampling above (with its standard error).
+    /// The log-likelihood per sample: exact for N ≤ 20, above it log Z by annealed
+    /// importance sampling, or for collective data (per-pair collectivity above
+    /// [`crate::stats::collective::COLLECTIVE_ABOVE`]) by stepping stones over a
+    /// replica-exchange ladder (with its standard error).
     #[default]
     Auto,
     /// The log-likelihood per sample with log Z by annealed importance sampling, at any N.
@@ -68,6 +72,13 @@ pub fn evaluate(file: &ModelFile, data: &Raster, how: &Evaluation) -> Result<Sco
                     measure: Measure::Exact,
                     std_error: None,
                 }),
+                ScoreMethod::Auto if pair_collectivity(data) > COLLECTIVE_ABOVE => {
+                    let ladder = ThermoSettings {
+                        seed: how.ais.seed,
+                        ..ThermoSettings::default()
+                    };
+                    Ok(ladder_scores_of(&model, &[data], &ladder)?.remove(0))
+                }
                 ScoreMethod::Auto | ScoreMethod::Ais => {
                     Ok(ais_scores_of(&model, &[data], &how.ais)?.remove(0))
                 }
