@@ -114,7 +114,7 @@ fn main() -> spinfer::Result<()> {
     .generate()?;
     write_raster(&path, &raster, Layout::SpinsBySamples)?;
     drop(raster);
-    let result = fit(&path, family, settings, minutes);
+    let result = fit(&path, settings, minutes);
     std::fs::remove_file(&path).ok();
     let (report, stopped, total) = result?;
     println!(
@@ -125,21 +125,17 @@ fn main() -> spinfer::Result<()> {
     Ok(())
 }
 
-/// Reads the raster at `path` and runs the default fit of `family` on it, as `spinfer fit`
-/// does (kinetic transitions within repeats of [`REPEAT_BINS`]).
-fn fit(
-    path: &Path,
-    family: &str,
-    settings: FitSettings,
-    minutes: f64,
-) -> spinfer::Result<(Report, bool, f64)> {
+/// Reads the raster at `path` and runs the default fit of `settings`' family on it, as
+/// `spinfer fit` does (kinetic transitions within repeats of [`REPEAT_BINS`]).
+fn fit(path: &Path, settings: FitSettings, minutes: f64) -> spinfer::Result<(Report, bool, f64)> {
     let started = Instant::now();
     let raster = read_raster(path, Layout::SpinsBySamples)?;
     let reading = started.elapsed().as_secs_f64();
-    let data = if family == "kinetic" {
-        FitData::Series(Transitions::within_repeats(&raster, Some(REPEAT_BINS))?)
-    } else {
-        FitData::Samples(raster)
+    let data = match settings {
+        FitSettings::Kinetic(_) => {
+            FitData::Series(Transitions::within_repeats(&raster, Some(REPEAT_BINS))?)
+        }
+        FitSettings::Ising(_) => FitData::Samples(raster),
     };
     let job = FitJob::new(settings, Precision::F64)?;
     let mut budget = Budget {
