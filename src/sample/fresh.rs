@@ -106,7 +106,7 @@ impl FreshSamples {
     /// such a model can settle in one of its states and pass every diagnostic there: on
     /// the 100-cell bursty recording's fitted model, 16 chains after 20,000 sweeps of
     /// burn-in agreed (R̂ 1.000, autocorrelation time 1.2 samples) on means 6.1 × the
-    /// split-half difference from the data, where replica exchange finds 0.8 ×.
+    /// split-half difference from the data, where replica exchange finds 0.6–0.8 ×.
     pub fn for_data(mut self, data: &Raster) -> Self {
         self.replica_exchange |= pair_collectivity(data) > COLLECTIVE_ABOVE;
         self
