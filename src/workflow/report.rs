@@ -78,8 +78,14 @@ impl Report {
         if let Some(f) = &self.faithfulness {
             lines.push(format!(
                 "model vs data ({} fresh samples): RMSE of means {:.2e} = {:.2}× the data's \
-                 split-half difference, of pairs {:.2e} = {:.2}×",
-                f.samples, f.means, f.means_ratio, f.pairs, f.pairs_ratio
+                 split-half difference, of pairs {:.2e} = {:.2}×{}",
+                f.samples,
+                f.means,
+                f.means_ratio,
+                f.pairs,
+                f.pairs_ratio,
+                f.activity_ratio
+                    .map_or(String::new(), |a| format!(", of P(K) {a:.2}×"))
             ));
         }
         let unit = self.train_score.measure.describe();
