@@ -16,6 +16,7 @@ use spinfer::{
         plot::{lines, Figure, Series},
     },
     sample::{ExactDistribution, SamplerKind},
+    stats::{activity, rmse},
     thermo::{thermodynamics, ThermoSettings},
     validate::{Comparison, FreshSamples},
     Raster, Result, Spin,
@@ -41,20 +42,6 @@ fn exact_p_of_k(model: &Equilibrium<f64>) -> Result<Vec<f64>> {
     Ok(p)
 }
 
-/// P(K) of the samples of a raster.
-fn p_of_k(raster: &Raster) -> Vec<f64> {
-    let mut p = vec![0.0; raster.n_spins() + 1];
-    let total = raster.n_samples().max(1) as f64;
-    for k in raster.column_up_counts() {
-        p[k as usize] += 1.0 / total;
-    }
-    p
-}
-
-fn rmse(a: &[f64], b: &[f64]) -> f64 {
-    (a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len().max(1) as f64).sqrt()
-}
-
 /// The pairwise and the K-pairwise model fitted exactly to the most active cells of the
 /// bursty recording: their P(K) against the data's.
 fn k_pairwise_beside_pairwise(report: &mut Report, data: &Raster) -> Result<()> {
@@ -77,11 +64,11 @@ fn k_pairwise_beside_pairwise(report: &mut Report, data: &Raster) -> Result<()> 
         &mut FitControl::default(),
     )?;
     let seconds = t0.elapsed().as_secs_f64();
-    let p_data = p_of_k(&subset);
+    let p_data = activity(&subset);
     let m = subset.n_samples();
     let split_half = rmse(
-        &p_of_k(&subset.samples(0, m / 2)),
-        &p_of_k(&subset.samples(m / 2, m)),
+        &activity(&subset.samples(0, m / 2)),
+        &activity(&subset.samples(m / 2, m)),
     );
     let p_pairwise = exact_p_of_k(&Equilibrium::Ising(pairwise.model))?;
     let p_k_pairwise = exact_p_of_k(&Equilibrium::KPairwise(k_pairwise.model))?;
