@@ -12,7 +12,7 @@ use super::{
 use crate::{
     learn::Observer,
     model::{KPairwise, VLayout},
-    sample::AnySampler,
+    sample::{AnySampler, SamplerKind},
     stats::KStatistics,
     Error, Raster, Real, Result,
 };
@@ -20,8 +20,9 @@ use crate::{
 /// Fits the K-pairwise model to `data` with the settings' sampler (L-BFGS to the gradient
 /// tolerance over exact enumeration; averaged first-order steps to the faithfulness rule
 /// over Monte Carlo chains), iteration budget and penalties on h and J; `control`
-/// checkpoints and resumes it. The V parameters are those of [`VLayout::for_data`]; the
-/// pairwise part starts where the pairwise fit would, V at 0.
+/// checkpoints and resumes it. The V parameters are those of [`VLayout::for_data`] for the
+/// exact sampler and of [`VLayout::for_sampled_fit`] for Monte Carlo ones; the pairwise
+/// part starts where the pairwise fit would, V at 0.
 ///
 /// ```
 /// use spinfer::prelude::*;
@@ -55,7 +56,11 @@ pub fn fit_k_pairwise_with<T: Real>(
     if data.n_samples() == 0 {
         return Err(Error::Shape("no samples to fit".into()));
     }
-    let layout = VLayout::for_data(data);
+    let layout = if settings.sampler == SamplerKind::Exact {
+        VLayout::for_data(data)
+    } else {
+        VLayout::for_sampled_fit(data)
+    };
     let mut sampler = AnySampler::new(settings.sampler, &settings.mcmc)?;
     if settings.chains_from_data {
         sampler.start_from(data);
