@@ -50,9 +50,9 @@ impl VLayout {
     /// With V(1) and V(2) pinned, those move only through all N fields and N(N−1)/2
     /// couplings at once, which first-order steps do slowly: on the 160-cell synthetic
     /// retina the default fit ended 8 × the split-half difference away in P(K), mostly at
-    /// K ≤ 2, where this layout converges within it. The likelihood has no maximum here
-    /// (see [`VLayout`]), but the direction it climbs along only drains P(K > `top`), which
-    /// the faithfulness rule stops long before.
+    /// K ≤ 2, where this layout converges within it. Unless the data reach K = N the
+    /// likelihood has no maximum here (see [`VLayout`]), but the direction it climbs along
+    /// only drains P(K > `top`), which the faithfulness rule stops long before.
     pub fn for_sampled_fit(data: &Raster) -> Self {
         let top = Self::largest_count(data);
         VLayout {
